@@ -1,0 +1,117 @@
+"""The CEL environment: value conversion and the host functions controls may call.
+
+CEL cannot recurse, so graph traversal is done by host functions. They are built by
+:func:`build_functions` as closures over one :class:`EstateGraph` and one
+:class:`CelValues` cache; nothing is global. The functions, all in one explicit dict:
+
+``out(resource, kind)``        direct successors over edges of ``kind`` (list of resources)
+``inbound(resource, kind)``    direct predecessors over edges of ``kind``
+``reach(resource, kinds)``     transitive successors over any of ``kinds``, cycle-safe
+``jurisdiction(region)``       "EU" | "EEA" | "ADEQUATE" | "THIRD" | "UNKNOWN"
+``country(region)``            ISO 3166-1 alpha-2 code, or "" when the region is unknown
+``join(list, separator)``      the strings of a list joined, for failure details
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from celpy import celtypes
+from celpy.adapter import json_to_cel
+
+from scanner.engine.jurisdiction import country_of, jurisdiction_of
+from scanner.graph import EstateGraph
+from scanner.model import Resource
+
+CelValue = Any
+CelFunction = Callable[..., CelValue]
+
+
+def resource_document(resource: Resource) -> dict[str, Any]:
+    """The JSON view of a resource that CEL sees as ``resource`` (``raw`` left out)."""
+    return {
+        "uid": resource.uid,
+        "cloud": resource.cloud.value,
+        "account": resource.account,
+        "region": resource.region,
+        "type": resource.type,
+        "kind": resource.kind,
+        "name": resource.name,
+        "tags": resource.tags,
+        "props": _without_none(resource.props),
+    }
+
+
+def _without_none(value: Any) -> Any:
+    """Absent means unknown: drop None so that reading it is an error, not a null."""
+    if isinstance(value, dict):
+        return {k: _without_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_none(v) for v in value if v is not None]
+    return value
+
+
+@dataclass
+class CelValues:
+    """Converts each resource to CEL values once and records what an evaluation visits."""
+
+    graph: EstateGraph
+    _cache: dict[str, CelValue] = field(default_factory=dict)
+    visited: set[str] = field(default_factory=set)
+
+    def of(self, uid: str) -> CelValue:
+        cached = self._cache.get(uid)
+        if cached is None:
+            resource = self.graph.resource(uid)
+            document = resource_document(resource) if resource is not None else {"uid": uid}
+            cached = json_to_cel(document)
+            self._cache[uid] = cached
+        return cached
+
+    def listing(self, uids: Iterable[str]) -> CelValue:
+        uids = tuple(uids)
+        self.visited.update(uids)
+        return celtypes.ListType([self.of(uid) for uid in uids])
+
+
+def _uid(value: CelValue) -> str:
+    return str(value["uid"])
+
+
+def build_functions(values: CelValues) -> dict[str, CelFunction]:
+    graph = values.graph
+
+    def out(resource: CelValue, kind: CelValue) -> CelValue:
+        return values.listing(graph.out(_uid(resource), str(kind)))
+
+    def inbound(resource: CelValue, kind: CelValue) -> CelValue:
+        return values.listing(graph.inbound(_uid(resource), str(kind)))
+
+    def reach(resource: CelValue, kinds: CelValue) -> CelValue:
+        return values.listing(graph.reach(_uid(resource), [str(kind) for kind in kinds]))
+
+    def jurisdiction(region: CelValue) -> CelValue:
+        return celtypes.StringType(jurisdiction_of(str(region)).value)
+
+    def country(region: CelValue) -> CelValue:
+        return celtypes.StringType(country_of(str(region)) or "")
+
+    def join(items: CelValue, separator: CelValue) -> CelValue:
+        return celtypes.StringType(str(separator).join(str(item) for item in items))
+
+    return {
+        "join": join,
+        "out": out,
+        "inbound": inbound,
+        "reach": reach,
+        "jurisdiction": jurisdiction,
+        "country": country,
+    }
+
+
+FUNCTION_NAMES: frozenset[str] = frozenset(
+    {"out", "inbound", "reach", "jurisdiction", "country", "join"}
+)
+"""The names build_functions defines; the catalog loader checks calls against it."""

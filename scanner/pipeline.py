@@ -1,0 +1,69 @@
+"""The stages composed: snapshot folder → graph → findings. Each stage also runs alone."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from scanner import __version__
+from scanner.config import EstateConfig
+from scanner.engine.catalog import Catalog
+from scanner.engine.evaluate import EvaluationContext, Evaluator
+from scanner.graph import EstateGraph, build_graph
+from scanner.model import Finding, FindingsDocument, ScanInfo, Snapshot
+from scanner.snapshot import read_snapshot, snapshot_digest
+
+ProgressHook = Callable[[str, int, int], None]
+"""Called as (step, done, total) while controls are evaluated."""
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    snapshot: Snapshot
+    graph: EstateGraph
+    findings: FindingsDocument
+
+
+def evaluate_snapshot(
+    snapshot: Snapshot,
+    digest: str,
+    catalog: Catalog,
+    config: EstateConfig,
+    progress: ProgressHook | None = None,
+) -> Evaluation:
+    graph = build_graph(snapshot, config.declared_links)
+    context = EvaluationContext(
+        graph=graph,
+        gaps=snapshot.gaps,
+        params=config.params,
+        now=snapshot.manifest.finished_at,
+        snapshot_digest=digest,
+    )
+    evaluator = Evaluator(context)
+    findings: list[Finding] = []
+    total = len(catalog.controls)
+    for done, control in enumerate(catalog.controls, start=1):
+        findings.extend(evaluator.evaluate_control(control))
+        if progress is not None:
+            progress(control.id, done, total)
+    findings.sort(key=lambda f: (f.control_id, f.resource_uid))
+    scan = ScanInfo(
+        snapshot_digest=digest,
+        catalog_digest=catalog.digest,
+        started=snapshot.manifest.started_at,
+        finished=snapshot.manifest.finished_at,
+        scanner_version=__version__,
+    )
+    return Evaluation(snapshot, graph, FindingsDocument(scan=scan, findings=findings))
+
+
+def evaluate_folder(
+    folder: Path,
+    catalog: Catalog,
+    config: EstateConfig,
+    progress: ProgressHook | None = None,
+) -> Evaluation:
+    """Read and verify a snapshot folder, then evaluate it."""
+    snapshot = read_snapshot(folder)
+    return evaluate_snapshot(snapshot, snapshot_digest(folder), catalog, config, progress)

@@ -1,0 +1,48 @@
+"""Locate a value of a parsed YAML document by its key path, for located error messages."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import yaml
+
+from scanner.errors import Location
+
+
+def yaml_node_at(node: yaml.Node | None, path: Sequence[int | str]) -> yaml.Node | None:
+    """The deepest node along ``path`` (a missing key stops at its parent or the key)."""
+    current = node
+    for part in path:
+        if isinstance(current, yaml.MappingNode):
+            value = next((v for k, v in current.value if k.value == part), None)
+            if value is None:
+                return next((k for k, _ in current.value if k.value == part), current)
+            current = value
+        elif isinstance(current, yaml.SequenceNode) and isinstance(part, int):
+            if part >= len(current.value):
+                return current
+            current = current.value[part]
+        else:
+            return current
+    return current
+
+
+def locate(
+    file: Path | str, node: yaml.Node | None, path: Sequence[int | str], entry: str | None = None
+) -> Location:
+    found = yaml_node_at(node, path)
+    if entry is None:
+        entry = ".".join(str(part) for part in path) or None
+    if found is None:
+        return Location(str(file), entry)
+    return Location(
+        str(file), entry, line=found.start_mark.line + 1, column=found.start_mark.column + 1
+    )
+
+
+def yaml_error_location(file: Path | str, exc: yaml.YAMLError) -> Location:
+    mark = getattr(exc, "problem_mark", None)
+    if mark is None:
+        return Location(str(file))
+    return Location(str(file), line=mark.line + 1, column=mark.column + 1)
