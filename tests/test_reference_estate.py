@@ -1,0 +1,137 @@
+"""The reference estate: every planted problem, and nothing else, fails or is inconclusive."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from scanner.config import load_config
+from scanner.engine.catalog import load_catalog
+from scanner.model import Snapshot, Status
+from scanner.pipeline import Evaluation, evaluate_folder
+from scanner.snapshot import read_snapshot
+
+ESTATE = Path(__file__).resolve().parents[1] / "fixtures" / "estates" / "reference"
+CONTROLS = Path(__file__).resolve().parents[1] / "controls"
+
+TENANCY = "ocid1.tenancy.oc1..aaaaaaaaacmeprod7xq2f5n4kz3w"
+SUB = "/subscriptions/3f2b8c1e-5d4a-4e7b-9c6d-1a2b3c4d5e6f"
+
+EXPECTED_FAIL = {
+    ("IDF-001", "arn:aws:iam::111122223333:saml-provider/acme-oci-identity"),
+    (
+        "MFA-003",
+        "azure:tenant/9a8b7c6d-5e4f-4a3b-2c1d-0e9f8a7b6c5d/domains/acme.example",
+    ),
+    ("MFA-005", "arn:aws:iam::111122223333:user/ops-legacy"),
+    ("PAM-002", "arn:aws:iam::111122223333:policy/ci-full-access"),
+    ("EAR-001", "arn:aws:s3:::acme-datalake-replica-euw1"),
+    (
+        "EIT-001",
+        f"{SUB}/resourceGroups/rg-data/providers/Microsoft.Storage/storageAccounts/acmeweucustomers",
+    ),
+    ("KMS-001", "ocid1.key.oc1.eu-frankfurt-1.aaaaaaaalegacyanalytics9f"),
+    ("KMS-002", "https://acme-kv-weu.vault.azure.net/keys/app-secrets-key"),
+    ("KMS-006", "ocid1.key.oc1.eu-frankfurt-1.aaaaaaaalegacyanalytics9f"),
+    ("KMS-006", "https://acme-mhsm.managedhsm.azure.net/keys/analytics-legacy-import"),
+    ("NET-001", "ocid1.securitylist.oc1.eu-frankfurt-1.aaaaaaaaappseclist7u"),
+    ("NET-003", "ocid1.bucket.oc1.eu-frankfurt-1.aaaaaaaacustomerexports"),
+    (
+        "ICN-001",
+        f"{SUB}/resourceGroups/rg-network/providers/Microsoft.Network/"
+        "expressRouteCircuits/er-oci-interconnect-ams",
+    ),
+    ("ICN-002", "arn:aws:ec2:eu-west-1:111122223333:vpn-connection/vpn-0a1b2c3d4e5f60718"),
+    ("RES-001", "arn:aws:s3:::acme-datalake-replica-use1"),
+    ("RES-003", "ocid1.bucket.oc1.eu-frankfurt-1.aaaaaaaadatalakepersonal"),
+    ("RES-003", "arn:aws:s3:::acme-datalake-replica-euw1"),
+    ("LOG-001", "arn:aws:cloudtrail:eu-west-1:111122223333:trail/security-trail"),
+    ("MON-001", SUB),
+    ("BDR-001", "ocid1.bucket.oc1.eu-frankfurt-1.aaaaaaaadatalakearchive"),
+    ("BDR-006", "ocid1.bucket.oc1.eu-frankfurt-1.aaaaaaaadatalakepersonal"),
+}
+
+EXPECTED_INCONCLUSIVE = {
+    ("EAR-001", "arn:aws:s3:::acme-finance-reports"),
+    ("KMS-002", "https://acme-kv-weu.vault.azure.net/keys/payments-signing"),
+    ("NET-001", f"gap:oci/{TENANCY}/eu-amsterdam-1/oci.core.security_list"),
+}
+
+
+@pytest.fixture(scope="module")
+def evaluation() -> Evaluation:
+    catalog = load_catalog(CONTROLS)
+    config = load_config(ESTATE / "estate.yaml")
+    return evaluate_folder(ESTATE / "snapshot", catalog, config)
+
+
+def _pairs(evaluation: Evaluation, status: Status) -> set[tuple[str, str]]:
+    return {
+        (f.control_id, f.resource_uid) for f in evaluation.findings.findings if f.status is status
+    }
+
+
+def test_exactly_the_planted_problems_fail(evaluation: Evaluation) -> None:
+    assert _pairs(evaluation, Status.FAIL) == EXPECTED_FAIL
+
+
+def test_exactly_the_collection_gaps_are_inconclusive(evaluation: Evaluation) -> None:
+    assert _pairs(evaluation, Status.INCONCLUSIVE) == EXPECTED_INCONCLUSIVE
+
+
+def test_no_control_errors(evaluation: Evaluation) -> None:
+    assert _pairs(evaluation, Status.ERROR) == set()
+
+
+def test_every_control_of_the_catalog_passes_somewhere(evaluation: Evaluation) -> None:
+    """The estate also exercises the pass path of every control."""
+    passed = {f.control_id for f in evaluation.findings.findings if f.status is Status.PASS}
+    assert passed == {c.id for c in load_catalog(CONTROLS).controls}
+
+
+def test_failure_messages_name_the_offending_values(evaluation: Evaluation) -> None:
+    messages = {
+        (f.control_id, f.resource_uid): f.message
+        for f in evaluation.findings.findings
+        if f.status is Status.FAIL
+    }
+    res003 = messages[("RES-003", "ocid1.bucket.oc1.eu-frankfurt-1.aaaaaaaadatalakepersonal")]
+    assert "acme-datalake-replica-use1 in us-east-1 (THIRD)" in res003
+    mfa003 = next(m for (cid, _), m in messages.items() if cid == "MFA-003")
+    assert "Entra-Federation exempts contractors" in mfa003
+    net001 = messages[("NET-001", "ocid1.securitylist.oc1.eu-frankfurt-1.aaaaaaaaappseclist7u")]
+    assert "0.0.0.0/0 to ports 22-22" in net001
+    assert "443" not in net001
+
+
+def test_declared_cross_cloud_link_is_in_the_graph(evaluation: Evaluation) -> None:
+    declared = [e for e in evaluation.graph.edges if e.provenance.value == "declared"]
+    assert [(e.src, e.dst, e.kind) for e in declared] == [
+        (
+            "ocid1.bucket.oc1.eu-frankfurt-1.aaaaaaaadatalakepersonal",
+            "arn:aws:s3:::acme-datalake-replica-euw1",
+            "replicates_to",
+        )
+    ]
+
+
+def test_snapshot_is_what_source_yaml_produces() -> None:
+    spec = importlib.util.spec_from_file_location("rebuild", ESTATE / "rebuild.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    built: Snapshot = module.build()
+    stored = read_snapshot(ESTATE / "snapshot")
+    assert stored.resources == built.resources
+    assert stored.edges == built.edges
+    assert stored.gaps == built.gaps
+
+
+def test_findings_are_deterministic() -> None:
+    catalog = load_catalog(CONTROLS)
+    config = load_config(ESTATE / "estate.yaml")
+    first = evaluate_folder(ESTATE / "snapshot", catalog, config).findings
+    second = evaluate_folder(ESTATE / "snapshot", catalog, config).findings
+    assert first.model_dump_json() == second.model_dump_json()
