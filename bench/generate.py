@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import itertools
 import random
 import uuid
 from collections import Counter, defaultdict
@@ -239,6 +240,8 @@ class _Account:
     """Azure only: resource group names per region."""
     namespace: str = ""
     """OCI only: the Object Storage namespace."""
+    default_lists: set[str] = field(default_factory=set)
+    """OCI only: networks whose default security list exists already."""
 
 
 def _rfc3339(moment: datetime) -> str:
@@ -545,9 +548,9 @@ class _Builder:
         else:
             props["rotation_enabled"] = False
             props["last_rotated"] = self._ago(1500, 30)
-        props["state"] = self.rng.choices(
-            ("enabled", "disabled", "pending_deletion"), (92, 5, 3)
-        )[0]
+        props["state"] = self.rng.choices(("enabled", "disabled", "pending_deletion"), (92, 5, 3))[
+            0
+        ]
         self._new(
             account,
             uid=uid,
@@ -779,10 +782,8 @@ class _Builder:
         if cloud is Cloud.OCI:
             if self._chance(0.4):
                 uid, type_ = self._ocid("securitylist", region), "oci.core.security_list"
-                is_default = not any(
-                    fw.props.get("is_default") and fw.props.get("network_uid") == network.uid
-                    for fw in account.by_kind["net.firewall"][-20:]
-                )
+                is_default = network.uid not in account.default_lists
+                account.default_lists.add(network.uid)
                 name = f"Default Security List for {network.name}" if is_default else f"sl-{app}"
                 props["is_default"] = is_default
             else:
@@ -960,7 +961,11 @@ class _Builder:
             attached = [group]
         elif cloud is Cloud.AWS:
             name = f"{team}-{self.rng.choice(APPS)}-access-{self._hex(4)}"
-            uid, type_, region = f"arn:aws:iam::{account.id}:policy/{name}", "aws.iam.policy", "global"
+            uid, type_, region = (
+                f"arn:aws:iam::{account.id}:policy/{name}",
+                "aws.iam.policy",
+                "global",
+            )
             statements = [
                 "Allow s3:GetObject,s3:PutObject on arn:aws:s3:::*",
                 "Allow kms:Decrypt on *",
@@ -1062,14 +1067,17 @@ class _Builder:
             idp = self.rng.choice(idps)
             props["issuer"] = idp.props["entity_id"]
             stale = self._chance(0.1)
-            props["signing_cert_sha256"] = self._hex(64) if stale else idp.props["signing_cert_sha256"]
+            props["signing_cert_sha256"] = (
+                self._hex(64) if stale else idp.props["signing_cert_sha256"]
+            )
             props["signing_cert_not_after"] = idp.props["signing_cert_not_after"]
             label = "OCI-IdentityDomain"
         else:
             # Federation to an identity provider outside the estate.
             props["issuer"] = f"http://www.okta.com/exk{self._b32(17)}"
             props["signing_cert_sha256"] = self._hex(64)
-            props["signing_cert_not_after"] = self._ago(-20, -400)
+            expiry = _NOW + timedelta(days=self.rng.randint(20, 400))
+            props["signing_cert_not_after"] = _rfc3339(expiry)
             label = "Okta"
         if account.cloud is Cloud.AWS:
             name = f"{label}-{self._hex(4)}"
@@ -1081,7 +1089,10 @@ class _Builder:
             )[0]
         else:
             domain = f"{self.rng.choice(TEAMS)}{self._hex(3)}.{COMPANY}.example"
-            uid = f"/tenants/{self.azure_tenant}/domains/{domain}/federationConfiguration/{self._guid()}"
+            uid = (
+                f"/tenants/{self.azure_tenant}/domains/{domain}"
+                f"/federationConfiguration/{self._guid()}"
+            )
             name, type_ = domain, "azure.entra.federated_domain"
             props["sp_entity_id"] = ENTRA_SAML_AUDIENCE
             behaviour = self.rng.choices(("accept", "enforce", "reject", None), (30, 40, 10, 20))[0]
@@ -1110,7 +1121,9 @@ class _Builder:
                 props["audience_condition"] = self._chance(0.8)
             elif flavour < 0.55:
                 name = f"cross-account-{team}"
-                others = [a.id for a in self.accounts if a.cloud is Cloud.AWS and a.id != account.id]
+                others = [
+                    a.id for a in self.accounts if a.cloud is Cloud.AWS and a.id != account.id
+                ]
                 external = [
                     self.rng.choice(others)
                     if others and self._chance(0.7)
@@ -1124,7 +1137,13 @@ class _Builder:
             props["is_admin"] = self._chance(0.06)
         else:
             role = self.rng.choices(
-                ("Owner", "Contributor", "Reader", "Storage Blob Data Reader", "Key Vault Crypto User"),
+                (
+                    "Owner",
+                    "Contributor",
+                    "Reader",
+                    "Storage Blob Data Reader",
+                    "Key Vault Crypto User",
+                ),
                 (5, 25, 40, 20, 10),
             )[0]
             name = f"{role} for {team}"
@@ -1153,7 +1172,11 @@ class _Builder:
         peers = [c.value for c in Cloud if c is not account.cloud] + ["on_premises"]
         peer = self.rng.choice(peers)
         if account.cloud is Cloud.OCI:
-            uid, type_, name = self._ocid("ipsecconnection", region), "oci.core.ipsec_connection", f"ipsec-to-{peer}"
+            uid, type_, name = (
+                self._ocid("ipsecconnection", region),
+                "oci.core.ipsec_connection",
+                f"ipsec-to-{peer}",
+            )
         elif account.cloud is Cloud.AWS:
             uid = f"arn:aws:ec2:{region}:{account.id}:vpn-connection/vpn-{self._hex(17)}"
             type_, name = "aws.ec2.vpn_connection", f"vpn-to-{peer}"
@@ -1194,13 +1217,19 @@ class _Builder:
     def interconnect(self, account: _Account) -> None:
         region = self._region(account)
         if account.cloud is Cloud.OCI:
-            uid, type_, provider = self._ocid("virtualcircuit", region), "oci.core.virtual_circuit", "fastconnect"
+            uid, type_, provider = (
+                self._ocid("virtualcircuit", region),
+                "oci.core.virtual_circuit",
+                "fastconnect",
+            )
         elif account.cloud is Cloud.AWS:
             uid = f"arn:aws:directconnect:{region}:{account.id}:dxcon/dxcon-{self._b32(8)}"
             type_, provider = "aws.directconnect.connection", "directconnect"
         else:
             circuit = f"erc-{self.rng.choice(APPS)}-{self._hex(4)}"
-            uid = self._azure_id(account, region, f"Microsoft.Network/expressRouteCircuits/{circuit}")
+            uid = self._azure_id(
+                account, region, f"Microsoft.Network/expressRouteCircuits/{circuit}"
+            )
             type_, provider = "azure.network.expressroute_circuit", "expressroute"
         props: dict[str, Any] = {
             "provider": provider,
@@ -1240,12 +1269,13 @@ class _Builder:
                 "multi_region": True,
                 "retention_days": self.rng.choice((90, 180, 365, 365)),
             }
-            if any(d.uid == uid for d in account.by_kind["log.trail"]):
-                return
         elif account.cloud is Cloud.AWS:
             name = self._unique(f"{COMPANY}-trail-{self._hex(4)}")
             region = account.home
-            uid, type_ = f"arn:aws:cloudtrail:{region}:{account.id}:trail/{name}", "aws.cloudtrail.trail"
+            uid, type_ = (
+                f"arn:aws:cloudtrail:{region}:{account.id}:trail/{name}",
+                "aws.cloudtrail.trail",
+            )
             props = {
                 "multi_region": self._chance(0.7),
                 "is_logging": self._chance(0.95),
@@ -1256,7 +1286,10 @@ class _Builder:
                 props["sink_uid"] = self.rng.choice(stores).uid
         else:
             name, region = f"activitylog-export-{self._hex(4)}", "global"
-            uid = f"/subscriptions/{account.id}/providers/microsoft.insights/diagnosticSettings/{name}"
+            uid = (
+                f"/subscriptions/{account.id}/providers/microsoft.insights"
+                f"/diagnosticSettings/{name}"
+            )
             type_ = "azure.monitor.diagnostic_setting"
             props = {"is_logging": True, "retention_days": self.rng.choice((0, 30, 90, 365))}
             if stores:
@@ -1281,7 +1314,9 @@ class _Builder:
             if audit is not None:
                 props["audit_retention_days"] = audit.props["retention_days"]
         elif account.cloud is Cloud.AWS:
-            uid = f"arn:aws:organizations::{self.aws_management}:account/{self.aws_org}/{account.id}"
+            uid = (
+                f"arn:aws:organizations::{self.aws_management}:account/{self.aws_org}/{account.id}"
+            )
             type_ = "aws.organizations.account"
             props["threat_detection"] = {
                 "service": "guardduty",
@@ -1387,7 +1422,7 @@ class _Builder:
                 first = False
             if len(chain) < 2:
                 continue
-            pairs = list(zip(chain, chain[1:], strict=False))
+            pairs = list(itertools.pairwise(chain))
             if self._chance(0.15):
                 pairs.append((chain[-1], chain[0]))
             data_class = head.props.get("data_class")
@@ -1436,9 +1471,7 @@ class _Builder:
             target["mechanism"] = self.rng.choice(
                 ("rclone", "aws_datasync", "oci_data_integration", "azcopy")
             )
-            transport = self.rng.choices(
-                ("tls1.2", "tls1.3", "plaintext", None), (70, 20, 3, 7)
-            )[0]
+            transport = self.rng.choices(("tls1.2", "tls1.3", "plaintext", None), (70, 20, 3, 7))[0]
             if transport is not None:
                 target["transport"] = transport
         return target
@@ -1450,11 +1483,7 @@ class _Builder:
             by_cloud[account.cloud].append(account)
 
         # S3 buckets whose encryption settings were denied.
-        aws_stores = [
-            s
-            for a in by_cloud[Cloud.AWS]
-            for s in a.by_kind["store.object"]
-        ]
+        aws_stores = [s for a in by_cloud[Cloud.AWS] for s in a.by_kind["store.object"]]
         for store in self.rng.sample(aws_stores, min(len(aws_stores), 1 + self.n // 5000)):
             for key in ("encrypted", "cmk", "kms_key_uid", "encryption_algorithm"):
                 store.props.pop(key, None)
@@ -1561,7 +1590,9 @@ class _Builder:
             network = resource.props.get("network_uid")
             if isinstance(network, str):
                 edges.append(
-                    Edge(src=resource.uid, dst=network, kind="in_network", provenance=Provenance.API)
+                    Edge(
+                        src=resource.uid, dst=network, kind="in_network", provenance=Provenance.API
+                    )
                 )
         return edges
 

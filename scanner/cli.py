@@ -1,0 +1,480 @@
+"""The ``auditgraph`` command line: the pipeline's stages composed, with no logic of its own.
+
+Commands::
+
+    auditgraph scan        evaluate an estate (--demo, --snapshot; live collection later)
+    auditgraph evaluate    evaluate a saved snapshot folder
+    auditgraph collect     collect a snapshot from a cloud (arrives in a later version)
+    auditgraph report      re-render reports from an existing findings.json
+    auditgraph controls    list, show and validate the control catalog
+
+Exit codes:
+
+    0   the command ran, and no failing finding is at or above --fail-on
+    1   failing findings at or above --fail-on
+    2   usage, config, catalog or snapshot error (message on stderr, no traceback)
+
+A failing, inconclusive or broken control on a resource is a finding, never a crash.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+
+from scanner import __version__
+from scanner.bundled import controls_dir, reference_estate, reports_dir
+from scanner.cli_support import (
+    CLOUD_IDS,
+    EXIT_ERROR,
+    EXIT_FAILING,
+    EXIT_OK,
+    FailOn,
+    Selection,
+    control_detail,
+    controls_table,
+    exit_code,
+    failing_at_or_above,
+    progress_hook,
+    read_findings,
+    reported_errors,
+    scan_summary,
+    select_catalog,
+    select_findings,
+    split_values,
+    validate_catalog,
+)
+from scanner.config import EstateConfig, load_config
+from scanner.engine.catalog import load_catalog
+from scanner.model import FRAMEWORK_IDS, Cloud, Severity
+from scanner.outputs.terminal import print_summary
+from scanner.outputs.writer import OUTPUT_FORMATS, write_reports
+from scanner.pipeline import evaluate_folder
+
+EPILOG = (
+    "[bold]Exit codes[/bold]: "
+    "[green]0[/green] ran, no failing finding at or above --fail-on · "
+    "[red]1[/red] failing findings at or above --fail-on · "
+    "[yellow]2[/yellow] usage, config, catalog or snapshot error (message on stderr)."
+)
+
+app = typer.Typer(
+    name="auditgraph",
+    help="Governance and compliance scanner for OCI, AWS and Azure estates: one graph, "
+    "CEL controls, SOC 2 / ISO 27001:2022 / GDPR evidence.\n\n"
+    "Try it on the bundled reference estate:  [bold]auditgraph scan --demo[/bold]",
+    epilog=EPILOG,
+    rich_markup_mode="rich",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+controls_app = typer.Typer(
+    help="List, show and validate the control catalog.",
+    epilog=EPILOG,
+    rich_markup_mode="rich",
+    no_args_is_help=True,
+)
+app.add_typer(controls_app, name="controls")
+
+# --- options shared by several commands -------------------------------------------------
+
+_FORMATS = ", ".join(OUTPUT_FORMATS)
+_FRAMEWORKS = ", ".join(FRAMEWORK_IDS)
+_CLOUDS = ", ".join(CLOUD_IDS)
+_OUTPUT = "Output"
+_SELECT = "Selection"
+
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        metavar="FILE",
+        help="Estate config YAML: params (allowed jurisdictions, transfer register, admin "
+        "ports...) and declared links. Default: built-in params, or the reference estate's "
+        "estate.yaml with --demo.",
+    ),
+]
+OutOpt = Annotated[
+    Path, typer.Option("--out", metavar="DIR", help="Folder the reports are written to.")
+]
+FormatOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--format",
+        metavar="FORMATS",
+        help=f"Report formats, repeatable or comma-separated: {_FORMATS}. Default: all.",
+        rich_help_panel=_OUTPUT,
+    ),
+]
+FrameworkOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--framework",
+        metavar="IDS",
+        help=f"Frameworks to report on, repeatable or comma-separated: {_FRAMEWORKS}. "
+        "Default: all.",
+        rich_help_panel=_OUTPUT,
+    ),
+]
+CatalogOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--catalog",
+        metavar="PATH",
+        help="Control catalog folder (or one control file). Default: the bundled catalog.",
+    ),
+]
+CloudsOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--cloud",
+        metavar="CLOUDS",
+        help=f"Keep only findings in these clouds ({_CLOUDS}); repeatable or comma-separated.",
+        rich_help_panel=_SELECT,
+    ),
+]
+SeverityOpt = Annotated[
+    Severity | None,
+    typer.Option(
+        "--severity",
+        case_sensitive=False,
+        help="Minimum severity of the controls evaluated and findings shown and written.",
+        rich_help_panel=_SELECT,
+    ),
+]
+ControlOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--control",
+        metavar="IDS",
+        help="Evaluate only these controls, e.g. --control RES-003,KMS-001; repeatable.",
+        rich_help_panel=_SELECT,
+    ),
+]
+FailOnOpt = Annotated[
+    FailOn,
+    typer.Option(
+        "--fail-on",
+        case_sensitive=False,
+        help="Exit 1 when a finding at or above this severity fails. "
+        "Default none: exit 0 whatever the findings.",
+    ),
+]
+QuietOpt = Annotated[
+    bool,
+    typer.Option(
+        "--quiet", "-q", help="No progress bar and no summary: print only the written files."
+    ),
+]
+JsonOpt = Annotated[
+    bool,
+    typer.Option(
+        "--json",
+        help="Print one JSON object (counts per status, per-framework totals, written files, "
+        "exit code) to stdout and nothing else.",
+    ),
+]
+DEFAULT_OUT = Path("auditgraph-out")
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    out: Path
+    formats: list[str] | None
+    frameworks: list[str] | None
+    clouds: list[str] | None
+    severity: Severity | None
+    controls: list[str] | None
+    catalog: Path | None
+    fail_on: FailOn
+    quiet: bool
+    json: bool
+
+
+def _evaluate(snapshot: Path, config_file: Path | None, opts: ScanOptions) -> NoReturn:
+    """Load, select, evaluate, filter, write and print; raises typer.Exit with the code."""
+    formats = split_values(opts.formats, OUTPUT_FORMATS, "--format") or list(OUTPUT_FORMATS)
+    frameworks = split_values(opts.frameworks, FRAMEWORK_IDS, "--framework") or [*FRAMEWORK_IDS]
+    clouds = split_values(opts.clouds, CLOUD_IDS, "--cloud")
+    stdout = Console()
+    with reported_errors():
+        catalog = load_catalog(opts.catalog or controls_dir())
+        control_ids = split_values(opts.controls, [c.id for c in catalog.controls], "--control")
+        selection = Selection(tuple(control_ids), opts.severity, tuple(clouds))
+        selected = select_catalog(catalog, selection)
+        config = load_config(config_file) if config_file else EstateConfig()
+        show_progress = not (opts.quiet or opts.json)
+        with progress_hook(show_progress, len(selected.controls)) as hook:
+            evaluation = evaluate_folder(snapshot, selected, config, hook)
+        doc = select_findings(evaluation.findings, selection)
+        written = write_reports(doc, selected, opts.out, formats, frameworks, reports_dir())
+    code = exit_code(doc, opts.fail_on)
+    if opts.json:
+        typer.echo(scan_summary(doc, selected, frameworks, written, code))
+    elif opts.quiet:
+        for path in written:
+            typer.echo(str(path))
+    else:
+        print_summary(doc, selected, frameworks, stdout)
+        stdout.print("[bold]Written:[/bold]")
+        for path in written:
+            stdout.print(f"  {path}", markup=False, highlight=False)
+        if code == EXIT_FAILING:
+            count = failing_at_or_above(doc, opts.fail_on)
+            stdout.print(
+                f"[red]{count} failing finding(s) at or above {opts.fail_on.value}: exit 1[/red]"
+            )
+    raise typer.Exit(code)
+
+
+@app.command()
+def scan(
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Evaluate the bundled reference estate (no cloud).")
+    ] = False,
+    snapshot: Annotated[
+        Path | None,
+        typer.Option("--snapshot", metavar="PATH", help="Evaluate a saved snapshot folder."),
+    ] = None,
+    config: ConfigOpt = None,
+    out: OutOpt = DEFAULT_OUT,
+    formats: FormatOpt = None,
+    frameworks: FrameworkOpt = None,
+    clouds: CloudsOpt = None,
+    severity: SeverityOpt = None,
+    controls: ControlOpt = None,
+    catalog: CatalogOpt = None,
+    fail_on: FailOnOpt = FailOn.NONE,
+    quiet: QuietOpt = False,
+    json_output: JsonOpt = False,
+) -> None:
+    """Scan an estate: evaluate every control, write reports, print a summary.
+
+    Live collection is not available in this version: scan the bundled reference estate
+    with [bold]--demo[/bold], or a saved snapshot folder with [bold]--snapshot[/bold].
+
+    [bold]Examples[/bold]
+      auditgraph scan --demo
+      auditgraph scan --demo --framework gdpr --format html --out gdpr-report
+      auditgraph scan --snapshot snap/ --config estate.yaml --fail-on high
+      auditgraph scan --demo --cloud aws --severity high --json
+    """
+    opts = ScanOptions(
+        out, formats, frameworks, clouds, severity, controls, catalog, fail_on, quiet, json_output
+    )
+    if demo and snapshot is not None:
+        raise typer.BadParameter("use either --demo or --snapshot, not both", param_hint="--demo")
+    if demo:
+        estate = reference_estate()
+        _evaluate(estate / "snapshot", config or estate / "estate.yaml", opts)
+    if snapshot is not None:
+        _evaluate(snapshot, config, opts)
+    wanted = ", ".join(split_values(clouds, CLOUD_IDS, "--cloud") or CLOUD_IDS)
+    typer.echo(
+        f"error: live collection for {wanted} is not available yet; "
+        "use --demo or --snapshot / `auditgraph evaluate`",
+        err=True,
+    )
+    raise typer.Exit(EXIT_ERROR)
+
+
+@app.command()
+def evaluate(
+    snapshot_dir: Annotated[
+        Path,
+        typer.Argument(
+            metavar="SNAPSHOT_DIR",
+            help="Snapshot folder: manifest.json, resources.jsonl, edges.jsonl, gaps.jsonl.",
+        ),
+    ],
+    config: ConfigOpt = None,
+    out: OutOpt = DEFAULT_OUT,
+    formats: FormatOpt = None,
+    frameworks: FrameworkOpt = None,
+    clouds: CloudsOpt = None,
+    severity: SeverityOpt = None,
+    controls: ControlOpt = None,
+    catalog: CatalogOpt = None,
+    fail_on: FailOnOpt = FailOn.NONE,
+    quiet: QuietOpt = False,
+    json_output: JsonOpt = False,
+) -> None:
+    """Evaluate a saved snapshot folder and write reports.
+
+    The snapshot is verified first: a file changed after collection is refused.
+
+    [bold]Examples[/bold]
+      auditgraph evaluate snap/ --config estate.yaml
+      auditgraph evaluate snap/ --control RES-003 --format md --out residency
+      auditgraph evaluate snap/ --fail-on critical --quiet
+    """
+    opts = ScanOptions(
+        out, formats, frameworks, clouds, severity, controls, catalog, fail_on, quiet, json_output
+    )
+    _evaluate(snapshot_dir, config, opts)
+
+
+@app.command()
+def collect(
+    cloud: Annotated[
+        Cloud, typer.Option("--cloud", case_sensitive=False, help="The cloud to collect from.")
+    ],
+) -> None:
+    """Collect a snapshot from a cloud (not available in this version).
+
+    [bold]Example[/bold]
+      auditgraph collect --cloud oci
+    """
+    typer.echo(
+        f"error: collectors for {cloud.value} arrive in a later version of auditgraph; "
+        "evaluate a saved snapshot with `auditgraph evaluate SNAPSHOT_DIR` or try "
+        "`auditgraph scan --demo`",
+        err=True,
+    )
+    raise typer.Exit(EXIT_ERROR)
+
+
+@app.command()
+def report(
+    findings_json: Annotated[
+        Path,
+        typer.Argument(metavar="FINDINGS_JSON", help="A findings.json written by scan/evaluate."),
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", metavar="DIR", help="Folder the reports are written to.")
+    ],
+    formats: FormatOpt = None,
+    frameworks: FrameworkOpt = None,
+    catalog: CatalogOpt = None,
+) -> None:
+    """Re-render reports from an existing findings.json, without evaluating anything.
+
+    Titles and requirement mappings come from the catalog (--catalog, default bundled).
+
+    [bold]Examples[/bold]
+      auditgraph report auditgraph-out/findings.json --out reports/
+      auditgraph report findings.json --out gdpr/ --framework gdpr --format html
+    """
+    chosen_formats = split_values(formats, OUTPUT_FORMATS, "--format") or list(OUTPUT_FORMATS)
+    chosen = split_values(frameworks, FRAMEWORK_IDS, "--framework") or [*FRAMEWORK_IDS]
+    with reported_errors():
+        loaded = load_catalog(catalog or controls_dir())
+        doc = read_findings(findings_json)
+        written = write_reports(doc, loaded, out, chosen_formats, chosen, reports_dir())
+    if doc.scan.catalog_digest != loaded.digest:
+        typer.echo(
+            "warning: the findings were produced with another catalog "
+            f"({doc.scan.catalog_digest[:12]}); titles and mappings come from this one "
+            f"({loaded.digest[:12]})",
+            err=True,
+        )
+    for path in written:
+        typer.echo(str(path))
+
+
+@controls_app.command("list")
+def controls_list(
+    framework: Annotated[
+        str | None,
+        typer.Option(
+            "--framework", metavar="ID", help=f"Only controls mapped into it: {_FRAMEWORKS}."
+        ),
+    ] = None,
+    cloud: Annotated[
+        Cloud | None,
+        typer.Option("--cloud", case_sensitive=False, help="Only controls covering this cloud."),
+    ] = None,
+    domain: Annotated[
+        str | None,
+        typer.Option("--domain", help="Only controls of this domain, e.g. residency."),
+    ] = None,
+    catalog: CatalogOpt = None,
+) -> None:
+    """List the controls: id, severity, domain, clouds, title, mapped requirements.
+
+    [bold]Examples[/bold]
+      auditgraph controls list
+      auditgraph controls list --framework gdpr --cloud aws
+      auditgraph controls list --domain residency
+    """
+    split_values([framework] if framework else None, FRAMEWORK_IDS, "--framework")
+    with reported_errors():
+        loaded = load_catalog(catalog or controls_dir())
+    Console().print(controls_table(loaded, framework, cloud, domain))
+
+
+@controls_app.command("show")
+def controls_show(
+    control_id: Annotated[str, typer.Argument(metavar="ID", help="A control id, e.g. RES-003.")],
+    catalog: CatalogOpt = None,
+) -> None:
+    """Show one control: its CEL, message, params, mappings, remediation and examples.
+
+    Each example is run against the current engine and shown with the status it gives.
+
+    [bold]Example[/bold]
+      auditgraph controls show RES-003
+    """
+    with reported_errors():
+        loaded = load_catalog(catalog or controls_dir())
+    compiled = loaded.get(control_id.upper())
+    if compiled is None:
+        known = ", ".join(c.id for c in loaded.controls)
+        raise typer.BadParameter(f"no control {control_id!r}; known: {known}", param_hint="ID")
+    console = Console()
+    for part in control_detail(compiled, loaded):
+        console.print(part)
+
+
+@controls_app.command("validate")
+def controls_validate(
+    path: Annotated[
+        Path | None,
+        typer.Argument(
+            metavar="PATH",
+            help="Catalog folder (or one control file). Default: the bundled catalog.",
+        ),
+    ] = None,
+) -> None:
+    """Validate a catalog: schema, CEL, mappings, params, and every control's examples.
+
+    Prints each problem as [bold]file:line:col \\[ID]: message[/bold], then a summary.
+    Exits 0 when there is no problem, 2 otherwise.
+
+    [bold]Examples[/bold]
+      auditgraph controls validate
+      auditgraph controls validate my-controls/
+    """
+    with reported_errors():
+        result = validate_catalog(path or controls_dir())
+    for problem in result.problems:
+        typer.echo(str(problem))
+    typer.echo(result.summary)
+    raise typer.Exit(EXIT_ERROR if result.problems else EXIT_OK)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"auditgraph {__version__}")
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version."
+        ),
+    ] = False,
+) -> None:
+    """Root options; each command has its own --help."""
+
+
+def main() -> None:
+    """Console script entry point (``auditgraph``)."""
+    app()
