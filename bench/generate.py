@@ -26,6 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from scanner import __version__
+from scanner.config import EstateConfig, Params, Transfer
+from scanner.engine.jurisdiction import Jurisdiction, jurisdiction_of
 from scanner.model import (
     Cloud,
     CloudScope,
@@ -1028,7 +1030,7 @@ class _Builder:
 
     def idp_app(self, account: _Account) -> None:
         idp = self.rng.choice(account.by_kind["idp"])
-        host = idp.raw["url"]
+        host = idp.raw["url"].removesuffix(":443")
         existing = len(account.by_kind["idp.app"])
         if existing == 0:
             name, audience, protocol = "AWS Account Federation", AWS_SAML_AUDIENCE, "saml"
@@ -1496,6 +1498,7 @@ class _Builder:
                     resource_type=store.type,
                     kind=store.kind,
                     resource_uid=store.uid,
+                    fields=["cmk", "encrypted", "encryption_algorithm", "kms_key_uid"],
                     operation="GetBucketEncryption",
                     error_class="AccessDenied",
                     message="Access Denied",
@@ -1541,6 +1544,7 @@ class _Builder:
                     service="keyvault",
                     resource_type="azure.keyvault.key",
                     kind="key",
+                    fields=["last_rotated", "rotation_enabled", "rotation_period_days"],
                     operation="KeyClient.get_key_rotation_policy",
                     error_class="Throttled",
                     message="Rate limit is exceeded. Try again in 7 seconds.",
@@ -1558,6 +1562,7 @@ class _Builder:
                 service="guardduty",
                 resource_uid=account_uid,
                 kind="account",
+                fields=["threat_detection"],
                 operation="ListDetectors",
                 error_class="AccessDeniedException",
                 message="User is not authorized to perform: guardduty:ListDetectors",
@@ -1577,6 +1582,7 @@ class _Builder:
                     resource_type=trust.type,
                     kind=trust.kind,
                     resource_uid=trust.uid,
+                    fields=["federated_idp_mfa", "signing_cert_not_after", "signing_cert_sha256"],
                     operation="domains.federationConfiguration.list",
                     error_class="Authorization_RequestDenied",
                     message="Insufficient privileges to complete the operation.",
@@ -1645,6 +1651,45 @@ def generate_estate(n: int, seed: int = 7) -> Snapshot:
         gaps=builder.gaps,
     )
     return snapshot.normalised()
+
+
+def estate_config(snapshot: Snapshot) -> EstateConfig:
+    """Organisation parameters that fit a generated estate, as its owners would set them.
+
+    The OCI identity domains are the approved identity providers, the break-glass and
+    Administrators principals are the approved admins, and every second replication of
+    personal data to a third country has a transfer-register entry (the others are the
+    findings a GDPR review would raise).
+    """
+    by_uid = {resource.uid: resource for resource in snapshot.resources}
+    entity_ids = sorted(str(r.props["entity_id"]) for r in snapshot.resources if r.kind == "idp")
+    allowed = (Jurisdiction.EU, Jurisdiction.EEA)
+    transfers: list[Transfer] = []
+    candidates = 0
+    for store in snapshot.resources:
+        if store.kind != "store.object" or store.props.get("data_class") != "personal":
+            continue
+        for target in store.props.get("replication_targets") or []:
+            destination = by_uid.get(target["dst_uid"])
+            if destination is None or jurisdiction_of(destination.region) in allowed:
+                continue
+            candidates += 1
+            if candidates % 2:
+                transfers.append(
+                    Transfer(
+                        src=store.uid,
+                        dst=destination.uid,
+                        basis="scc",
+                        reference=f"DPA-2026-{candidates:04d}",
+                    )
+                )
+    params = Params(
+        approved_idp_entity_ids=entity_ids,
+        break_glass=["break-glass-admin"],
+        admin_principals=["Administrators", "break-glass-admin"],
+        transfer_register=transfers,
+    )
+    return EstateConfig(params=params)
 
 
 def describe(snapshot: Snapshot) -> str:

@@ -19,7 +19,6 @@ A failing, inconclusive or broken control on a resource is a finding, never a cr
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -30,15 +29,30 @@ from scanner import __version__
 from scanner.bundled import controls_dir, reference_estate, reports_dir
 from scanner.cli_support import (
     CLOUD_IDS,
+    DEFAULT_OUT,
     EXIT_ERROR,
     EXIT_FAILING,
     EXIT_OK,
+    FRAMEWORKS_TEXT,
+    CatalogOpt,
+    CloudsOpt,
+    ConfigOpt,
+    ControlOpt,
     FailOn,
+    FailOnOpt,
+    FormatOpt,
+    FrameworkOpt,
+    JsonOpt,
+    OutOpt,
+    QuietOpt,
+    ScanOptions,
     Selection,
+    SeverityOpt,
     control_detail,
     controls_table,
     exit_code,
     failing_at_or_above,
+    printable,
     progress_hook,
     read_findings,
     reported_errors,
@@ -49,8 +63,8 @@ from scanner.cli_support import (
     validate_catalog,
 )
 from scanner.config import EstateConfig, load_config
-from scanner.engine.catalog import load_catalog
-from scanner.model import FRAMEWORK_IDS, Cloud, Severity
+from scanner.engine.catalog import Catalog, load_catalog
+from scanner.model import FRAMEWORK_IDS, Cloud, FindingsDocument
 from scanner.outputs.terminal import print_summary
 from scanner.outputs.writer import OUTPUT_FORMATS, write_reports
 from scanner.pipeline import evaluate_folder
@@ -80,130 +94,16 @@ controls_app = typer.Typer(
 )
 app.add_typer(controls_app, name="controls")
 
-# --- options shared by several commands -------------------------------------------------
-
-_FORMATS = ", ".join(OUTPUT_FORMATS)
-_FRAMEWORKS = ", ".join(FRAMEWORK_IDS)
-_CLOUDS = ", ".join(CLOUD_IDS)
-_OUTPUT = "Output"
-_SELECT = "Selection"
-
-ConfigOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--config",
-        metavar="FILE",
-        help="Estate config YAML: params (allowed jurisdictions, transfer register, admin "
-        "ports...) and declared links. Default: built-in params, or the reference estate's "
-        "estate.yaml with --demo.",
-    ),
-]
-OutOpt = Annotated[
-    Path, typer.Option("--out", metavar="DIR", help="Folder the reports are written to.")
-]
-FormatOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--format",
-        metavar="FORMATS",
-        help=f"Report formats, repeatable or comma-separated: {_FORMATS}. Default: all.",
-        rich_help_panel=_OUTPUT,
-    ),
-]
-FrameworkOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--framework",
-        metavar="IDS",
-        help=f"Frameworks to report on, repeatable or comma-separated: {_FRAMEWORKS}. "
-        "Default: all.",
-        rich_help_panel=_OUTPUT,
-    ),
-]
-CatalogOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--catalog",
-        metavar="PATH",
-        help="Control catalog folder (or one control file). Default: the bundled catalog.",
-    ),
-]
-CloudsOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--cloud",
-        metavar="CLOUDS",
-        help=f"Keep only findings in these clouds ({_CLOUDS}); repeatable or comma-separated.",
-        rich_help_panel=_SELECT,
-    ),
-]
-SeverityOpt = Annotated[
-    Severity | None,
-    typer.Option(
-        "--severity",
-        case_sensitive=False,
-        help="Minimum severity of the controls evaluated and findings shown and written.",
-        rich_help_panel=_SELECT,
-    ),
-]
-ControlOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--control",
-        metavar="IDS",
-        help="Evaluate only these controls, e.g. --control RES-003,KMS-001; repeatable.",
-        rich_help_panel=_SELECT,
-    ),
-]
-FailOnOpt = Annotated[
-    FailOn,
-    typer.Option(
-        "--fail-on",
-        case_sensitive=False,
-        help="Exit 1 when a finding at or above this severity fails. "
-        "Default none: exit 0 whatever the findings.",
-    ),
-]
-QuietOpt = Annotated[
-    bool,
-    typer.Option(
-        "--quiet", "-q", help="No progress bar and no summary: print only the written files."
-    ),
-]
-JsonOpt = Annotated[
-    bool,
-    typer.Option(
-        "--json",
-        help="Print one JSON object (counts per status, per-framework totals, written files, "
-        "exit code) to stdout and nothing else.",
-    ),
-]
-DEFAULT_OUT = Path("auditgraph-out")
-
-
-@dataclass(frozen=True)
-class ScanOptions:
-    out: Path
-    formats: list[str] | None
-    frameworks: list[str] | None
-    clouds: list[str] | None
-    severity: Severity | None
-    controls: list[str] | None
-    catalog: Path | None
-    fail_on: FailOn
-    quiet: bool
-    json: bool
-
 
 def _evaluate(snapshot: Path, config_file: Path | None, opts: ScanOptions) -> NoReturn:
     """Load, select, evaluate, filter, write and print; raises typer.Exit with the code."""
     formats = split_values(opts.formats, OUTPUT_FORMATS, "--format") or list(OUTPUT_FORMATS)
     frameworks = split_values(opts.frameworks, FRAMEWORK_IDS, "--framework") or [*FRAMEWORK_IDS]
     clouds = split_values(opts.clouds, CLOUD_IDS, "--cloud")
-    stdout = Console()
     with reported_errors():
         catalog = load_catalog(opts.catalog or controls_dir())
-        control_ids = split_values(opts.controls, [c.id for c in catalog.controls], "--control")
+        requested = [value.upper() for value in opts.controls or ()]
+        control_ids = split_values(requested, [c.id for c in catalog.controls], "--control")
         selection = Selection(tuple(control_ids), opts.severity, tuple(clouds))
         selected = select_catalog(catalog, selection)
         config = load_config(config_file) if config_file else EstateConfig()
@@ -213,25 +113,38 @@ def _evaluate(snapshot: Path, config_file: Path | None, opts: ScanOptions) -> No
         doc = select_findings(evaluation.findings, selection)
         written = write_reports(doc, selected, opts.out, formats, frameworks, reports_dir())
     code = exit_code(doc, opts.fail_on)
+    _print_outcome(doc, selected, frameworks, written, code, opts)
+    raise typer.Exit(code)
+
+
+def _print_outcome(
+    doc: FindingsDocument,
+    catalog: Catalog,
+    frameworks: list[str],
+    written: list[Path],
+    code: int,
+    opts: ScanOptions,
+) -> None:
+    """--json: one JSON object; --quiet: the written paths; otherwise summary and paths."""
     if opts.json:
-        typer.echo(scan_summary(doc, selected, frameworks, written, code))
+        typer.echo(scan_summary(doc, catalog, frameworks, written, code))
     elif opts.quiet:
         for path in written:
             typer.echo(str(path))
     else:
-        print_summary(doc, selected, frameworks, stdout)
-        stdout.print("[bold]Written:[/bold]")
+        console = Console()
+        print_summary(doc, catalog, frameworks, console)
+        console.print("[bold]Written:[/bold]")
         for path in written:
-            stdout.print(f"  {path}", markup=False, highlight=False)
+            console.print(f"  {path}", markup=False, highlight=False)
         if code == EXIT_FAILING:
             count = failing_at_or_above(doc, opts.fail_on)
-            stdout.print(
+            console.print(
                 f"[red]{count} failing finding(s) at or above {opts.fail_on.value}: exit 1[/red]"
             )
-    raise typer.Exit(code)
 
 
-@app.command()
+@app.command(epilog=EPILOG)
 def scan(
     demo: Annotated[
         bool, typer.Option("--demo", help="Evaluate the bundled reference estate (no cloud).")
@@ -282,7 +195,7 @@ def scan(
     raise typer.Exit(EXIT_ERROR)
 
 
-@app.command()
+@app.command(epilog=EPILOG)
 def evaluate(
     snapshot_dir: Annotated[
         Path,
@@ -318,7 +231,7 @@ def evaluate(
     _evaluate(snapshot_dir, config, opts)
 
 
-@app.command()
+@app.command(epilog=EPILOG)
 def collect(
     cloud: Annotated[
         Cloud, typer.Option("--cloud", case_sensitive=False, help="The cloud to collect from.")
@@ -338,7 +251,7 @@ def collect(
     raise typer.Exit(EXIT_ERROR)
 
 
-@app.command()
+@app.command(epilog=EPILOG)
 def report(
     findings_json: Annotated[
         Path,
@@ -376,12 +289,12 @@ def report(
         typer.echo(str(path))
 
 
-@controls_app.command("list")
+@controls_app.command("list", epilog=EPILOG)
 def controls_list(
     framework: Annotated[
         str | None,
         typer.Option(
-            "--framework", metavar="ID", help=f"Only controls mapped into it: {_FRAMEWORKS}."
+            "--framework", metavar="ID", help=f"Only controls mapped into it: {FRAMEWORKS_TEXT}."
         ),
     ] = None,
     cloud: Annotated[
@@ -401,13 +314,14 @@ def controls_list(
       auditgraph controls list --framework gdpr --cloud aws
       auditgraph controls list --domain residency
     """
-    split_values([framework] if framework else None, FRAMEWORK_IDS, "--framework")
+    if framework is not None and framework not in FRAMEWORK_IDS:
+        raise typer.BadParameter(f"choose one of {FRAMEWORKS_TEXT}", param_hint="--framework")
     with reported_errors():
         loaded = load_catalog(catalog or controls_dir())
     Console().print(controls_table(loaded, framework, cloud, domain))
 
 
-@controls_app.command("show")
+@controls_app.command("show", epilog=EPILOG)
 def controls_show(
     control_id: Annotated[str, typer.Argument(metavar="ID", help="A control id, e.g. RES-003.")],
     catalog: CatalogOpt = None,
@@ -430,7 +344,7 @@ def controls_show(
         console.print(part)
 
 
-@controls_app.command("validate")
+@controls_app.command("validate", epilog=EPILOG)
 def controls_validate(
     path: Annotated[
         Path | None,
@@ -452,7 +366,7 @@ def controls_validate(
     with reported_errors():
         result = validate_catalog(path or controls_dir())
     for problem in result.problems:
-        typer.echo(str(problem))
+        typer.echo(printable(str(problem)))
     typer.echo(result.summary)
     raise typer.Exit(EXIT_ERROR if result.problems else EXIT_OK)
 
@@ -477,4 +391,4 @@ def _root(
 
 def main() -> None:
     """Console script entry point (``auditgraph``)."""
-    app()
+    app(prog_name="auditgraph")

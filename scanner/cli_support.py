@@ -9,11 +9,11 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 import yaml
@@ -28,8 +28,9 @@ from rich.text import Text
 from scanner.engine.catalog import CEL_FIELDS, Catalog, CompiledControl, _digest, check_catalog
 from scanner.engine.examples import ExampleResult, run_example
 from scanner.errors import AuditgraphError, CatalogError, ConfigError, Location, Problem
-from scanner.model import Cloud, Example, FindingsDocument, Severity, Status
+from scanner.model import FRAMEWORK_IDS, Cloud, Example, FindingsDocument, Severity, Status
 from scanner.outputs.views import framework_views
+from scanner.outputs.writer import OUTPUT_FORMATS
 from scanner.pipeline import ProgressHook
 from scanner.yamlpos import locate, yaml_node_at
 
@@ -51,7 +52,127 @@ class FailOn(StrEnum):
     INFO = "info"
 
 
+# --- options shared by several commands (typer annotations) ----------------------------
+
+_FORMATS = ", ".join(OUTPUT_FORMATS)
+FRAMEWORKS_TEXT = ", ".join(FRAMEWORK_IDS)
+_CLOUDS = ", ".join(CLOUD_IDS)
+_OUTPUT = "Output"
+_SELECT = "Selection"
+
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        metavar="FILE",
+        help="Estate config YAML: params (allowed jurisdictions, transfer register, admin "
+        "ports...) and declared links. Default: built-in params, or the reference estate's "
+        "estate.yaml with --demo.",
+    ),
+]
+OutOpt = Annotated[
+    Path,
+    typer.Option(
+        "--out", metavar="DIR", help="Folder the reports are written to.", rich_help_panel=_OUTPUT
+    ),
+]
+FormatOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--format",
+        metavar="FORMATS",
+        help=f"Report formats, repeatable or comma-separated: {_FORMATS}. Default: all.",
+        rich_help_panel=_OUTPUT,
+    ),
+]
+FrameworkOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--framework",
+        metavar="IDS",
+        help=f"Frameworks to report on, repeatable or comma-separated: {FRAMEWORKS_TEXT}. "
+        "Default: all.",
+        rich_help_panel=_OUTPUT,
+    ),
+]
+CatalogOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--catalog",
+        metavar="PATH",
+        help="Control catalog folder (or one control file). Default: the bundled catalog.",
+    ),
+]
+CloudsOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--cloud",
+        metavar="CLOUDS",
+        help=f"Keep only findings in these clouds ({_CLOUDS}); repeatable or comma-separated.",
+        rich_help_panel=_SELECT,
+    ),
+]
+SeverityOpt = Annotated[
+    Severity | None,
+    typer.Option(
+        "--severity",
+        case_sensitive=False,
+        help="Minimum severity of the controls evaluated and findings shown and written.",
+        rich_help_panel=_SELECT,
+    ),
+]
+ControlOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--control",
+        metavar="IDS",
+        help="Evaluate only these controls, e.g. --control RES-003,KMS-001; repeatable.",
+        rich_help_panel=_SELECT,
+    ),
+]
+FailOnOpt = Annotated[
+    FailOn,
+    typer.Option(
+        "--fail-on",
+        case_sensitive=False,
+        help="Exit 1 when a finding at or above this severity fails. "
+        "Default none: exit 0 whatever the findings.",
+    ),
+]
+QuietOpt = Annotated[
+    bool,
+    typer.Option(
+        "--quiet", "-q", help="No progress bar and no summary: print only the written files."
+    ),
+]
+JsonOpt = Annotated[
+    bool,
+    typer.Option(
+        "--json",
+        help="Print one JSON object (counts per status, per-framework totals, written files, "
+        "exit code) to stdout and nothing else.",
+    ),
+]
+DEFAULT_OUT = Path("auditgraph-out")
+
+
 # --- flags ------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class ScanOptions:
+    """The flags scan and evaluate share."""
+
+    out: Path
+    formats: list[str] | None
+    frameworks: list[str] | None
+    clouds: list[str] | None
+    severity: Severity | None
+    controls: list[str] | None
+    catalog: Path | None
+    fail_on: FailOn
+    quiet: bool
+    json: bool
 
 
 def split_values(values: Sequence[str] | None, allowed: Sequence[str], option: str) -> list[str]:
@@ -118,21 +239,34 @@ def exit_code(doc: FindingsDocument, fail_on: FailOn) -> int:
     return EXIT_FAILING if failing_at_or_above(doc, fail_on) else EXIT_OK
 
 
+class FindingsFileError(AuditgraphError):
+    """The file given to ``auditgraph report`` is not a findings document."""
+
+
 def read_findings(path: Path) -> FindingsDocument:
     try:
         return FindingsDocument.model_validate_json(path.read_bytes())
     except ValidationError as exc:
         error = exc.errors()[0]
-        where = ".".join(str(part) for part in error["loc"]) or "document"
-        problem = Problem(Location(str(path), where), f"not a findings document: {error['msg']}")
-        raise ConfigError([problem]) from exc
+        where = ".".join(str(part) for part in error["loc"])
+        detail = f"{where}: {error['msg']}" if where else str(error["msg"])
+        raise FindingsFileError(f"{path}: not a findings document: {detail}") from exc
 
 
 # --- errors and progress ----------------------------------------------------------------
 
 
+def printable(text: str) -> str:
+    """Text without terminal control characters: messages may quote hostile input."""
+    lines = str(text).splitlines() or [""]
+    return "\n".join(
+        "".join(char if char.isprintable() else "\N{REPLACEMENT CHARACTER}" for char in line)
+        for line in lines
+    )
+
+
 def _echo_err(text: str) -> None:
-    typer.echo(text, err=True)
+    typer.echo(printable(text), err=True)
 
 
 @contextmanager
@@ -141,7 +275,7 @@ def reported_errors() -> Iterator[None]:
     try:
         yield
     except (CatalogError, ConfigError) as exc:
-        what = "control catalog" if isinstance(exc, CatalogError) else "configuration"
+        what = "control catalog" if isinstance(exc, CatalogError) else "estate config"
         count = len(exc.problems)
         _echo_err(f"error: {count} problem{'s' * (count != 1)} in the {what}:")
         for problem in exc.problems:
@@ -157,19 +291,29 @@ def reported_errors() -> Iterator[None]:
 
 @contextmanager
 def progress_hook(enabled: bool, total: int) -> Iterator[ProgressHook | None]:
-    """A progress bar over controls on stderr, as the pipeline's ``progress`` hook."""
+    """A progress bar over controls on stderr, as the pipeline's ``progress`` hook.
+
+    The bar appears with the first evaluated control, so a snapshot that cannot be read
+    leaves no empty bar behind.
+    """
     if not enabled:
         yield None
         return
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
-    with Progress(*columns, TimeElapsedColumn(), console=Console(stderr=True)) as progress:
-        task = progress.add_task("Evaluating controls", total=total)
+    progress = Progress(*columns, TimeElapsedColumn(), console=Console(stderr=True))
+    task = progress.add_task("Evaluating controls", total=total)
 
-        def hook(step: str, done: int, steps: int) -> None:
-            progress.update(task, completed=done, total=steps, description=f"Evaluating {step}")
+    def hook(step: str, done: int, steps: int) -> None:
+        if not progress.live.is_started:
+            progress.start()
+        progress.update(task, completed=done, total=steps, description=f"Evaluating {step}")
 
+    try:
         yield hook
         progress.update(task, description="Evaluated controls")
+    finally:
+        if progress.live.is_started:
+            progress.stop()
 
 
 def scan_summary(
@@ -253,8 +397,14 @@ def control_detail(compiled: CompiledControl, catalog: Catalog) -> list[Renderab
     applies = control.applies_to
     parts: list[RenderableType] = [
         Text(f"{control.id} · {control.title}", style="bold"),
-        _field("severity", f"{control.severity.value} · domain {control.domain}"),
-        _field("version", str(control.version)),
+        Text.assemble(
+            ("severity: ", "bold"),
+            control.severity.value,
+            ("   domain: ", "bold"),
+            control.domain,
+            ("   version: ", "bold"),
+            str(control.version),
+        ),
         _field("defined at", str(compiled.location)),
         _field(
             "applies to",
@@ -374,8 +524,3 @@ def validate_catalog(root: Path) -> Validation:
 def _problem_order(problem: Problem) -> tuple[str, int, int]:
     where = problem.location
     return (where.file, where.line or 0, where.column or 0)
-
-
-def print_lines(lines: Sequence[str], echo: Callable[[str], None] = typer.echo) -> None:
-    for line in lines:
-        echo(line)

@@ -110,6 +110,10 @@ def load_config(path: Path) -> EstateConfig:
         return EstateConfig.model_validate(data)
     except ValidationError as exc:
         problems = [
-            Problem(locate(path, node, error["loc"]), error["msg"]) for error in exc.errors()
+            Problem(
+                locate(path, node, error["loc"], key=error["type"] == "extra_forbidden"),
+                error["msg"],
+            )
+            for error in exc.errors()
         ]
         raise ConfigError(problems) from exc

@@ -10,11 +10,19 @@ import yaml
 from scanner.errors import Location
 
 
-def yaml_node_at(node: yaml.Node | None, path: Sequence[int | str]) -> yaml.Node | None:
-    """The deepest node along ``path`` (a missing key stops at its parent or the key)."""
+def yaml_node_at(
+    node: yaml.Node | None, path: Sequence[int | str], *, key: bool = False
+) -> yaml.Node | None:
+    """The deepest node along ``path`` (a missing key stops at its parent or the key).
+
+    With ``key`` the last step returns the mapping key rather than its value: the place
+    to point at for an unknown key.
+    """
     current = node
-    for part in path:
+    for index, part in enumerate(path):
         if isinstance(current, yaml.MappingNode):
+            if key and index == len(path) - 1:
+                return next((k for k, _ in current.value if k.value == part), current)
             value = next((v for k, v in current.value if k.value == part), None)
             if value is None:
                 return next((k for k, _ in current.value if k.value == part), current)
@@ -29,9 +37,14 @@ def yaml_node_at(node: yaml.Node | None, path: Sequence[int | str]) -> yaml.Node
 
 
 def locate(
-    file: Path | str, node: yaml.Node | None, path: Sequence[int | str], entry: str | None = None
+    file: Path | str,
+    node: yaml.Node | None,
+    path: Sequence[int | str],
+    entry: str | None = None,
+    *,
+    key: bool = False,
 ) -> Location:
-    found = yaml_node_at(node, path)
+    found = yaml_node_at(node, path, key=key)
     if entry is None:
         entry = ".".join(str(part) for part in path) or None
     if found is None:

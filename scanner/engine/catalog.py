@@ -197,8 +197,10 @@ def _load_control_file(
         label = str(control_id) if control_id else f"controls[{index}]"
         before = len(problems)
 
-        def report(path_in_entry: list[int | str], message: str, _label: str = label) -> None:
-            where = locate(path, node, [*base, *path_in_entry], entry=_label)  # noqa: B023
+        def report(
+            path_in_entry: list[int | str], message: str, _label: str = label, key: bool = False
+        ) -> None:
+            where = locate(path, node, [*base, *path_in_entry], entry=_label, key=key)  # noqa: B023
             problems.append(Problem(where, message))
 
         try:
@@ -213,7 +215,7 @@ def _load_control_file(
                     message = f"missing key {loc[-1]!r}"
                 else:
                     message = f"{'.'.join(str(p) for p in loc)}: {message}"
-                report(loc, message)
+                report(loc, message, key=error["type"] == "extra_forbidden")
             continue
         programs = _check_control(control, frameworks, env, report, path, node, base)
         if len(problems) > before or programs is None:

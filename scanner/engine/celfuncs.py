@@ -53,6 +53,35 @@ def _without_none(value: Any) -> Any:
     return value
 
 
+class RecordingMap(celtypes.MapType):
+    """A CEL map that records each key looked up and not found.
+
+    A missing key is how an uncollected field shows up; celpy does not always carry the
+    inner error out of macros and ternaries, so the evaluator reads this record instead.
+    """
+
+    def __init__(self, items: dict[Any, Any], misses: set[str]) -> None:
+        super().__init__(items)
+        self.misses = misses
+
+    def __getitem__(self, key: Any) -> Any:
+        try:
+            return super().__getitem__(key)
+        except KeyError:
+            self.misses.add(str(key))
+            raise
+
+
+def to_cel(value: Any, misses: set[str]) -> CelValue:
+    """JSON value → CEL value, with maps that record missing keys into ``misses``."""
+    if isinstance(value, dict):
+        items = {celtypes.StringType(k): to_cel(v, misses) for k, v in value.items()}
+        return RecordingMap(items, misses)
+    if isinstance(value, list):
+        return celtypes.ListType([to_cel(item, misses) for item in value])
+    return json_to_cel(value)
+
+
 @dataclass
 class CelValues:
     """Converts each resource to CEL values once and records what an evaluation visits."""
@@ -60,13 +89,19 @@ class CelValues:
     graph: EstateGraph
     _cache: dict[str, CelValue] = field(default_factory=dict)
     visited: set[str] = field(default_factory=set)
+    misses: set[str] = field(default_factory=set)
+    """Keys looked up and missing during the current evaluation."""
+
+    def reset(self) -> None:
+        self.visited.clear()
+        self.misses.clear()
 
     def of(self, uid: str) -> CelValue:
         cached = self._cache.get(uid)
         if cached is None:
             resource = self.graph.resource(uid)
             document = resource_document(resource) if resource is not None else {"uid": uid}
-            cached = json_to_cel(document)
+            cached = to_cel(document, self.misses)
             self._cache[uid] = cached
         return cached
 

@@ -40,36 +40,16 @@ from scanner.model import (
 
 ABSENT = "<absent>"
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
-_MISSING_MEMBER = re.compile(r"no such (?:member in mapping|key): '([^']*)'")
-_INNER_ERROR = re.compile(r"CELEvalError\(\*\(")
-_LOGIC_WRAPPER = re.compile(r"found no matching overload for _(?:&&|\|\|)_")
+_GENUINE_FAILURE = re.compile(
+    r"applied to '\(<class 'celpy\.celtypes|divide by zero|modulus|undeclared reference"
+)
+"""Error texts that mean the expression itself is wrong, whatever data is missing."""
 
 
 def _flatten_text(value: Any) -> str:
     if isinstance(value, tuple | list):
         return " ".join(_flatten_text(item) for item in value)
     return str(value)
-
-
-def _is_missing_data(exc: CELEvalError) -> bool:
-    """A KeyError, or celpy's ``_&&_`` / ``_||_`` over errors that are all KeyErrors.
-
-    CEL lets ``false && error`` be false and ``true || error`` be true; when both sides
-    fail, celpy reports a missing overload that carries the inner errors as text.
-    """
-    cause = exc.args[1] if len(exc.args) > 1 else None
-    if cause is KeyError:
-        return True
-    text = str(exc.args[0]) if exc.args else ""
-    if cause is TypeError and ("_&&_" in text or "_||_" in text):
-        detail = _flatten_text(exc.args[2:]).replace("\\", "")
-        wrappers = len(_LOGIC_WRAPPER.findall(detail))
-        leaves = len(_INNER_ERROR.findall(detail)) - wrappers
-        overloads = detail.count("no matching overload")
-        return (
-            overloads == wrappers and leaves > 0 and leaves == len(_MISSING_MEMBER.findall(detail))
-        )
-    return False
 
 
 @dataclass(frozen=True)
@@ -146,25 +126,26 @@ class Evaluator:
         return Outcome(Status.PASS, value=value)
 
     def _classify(self, exc: CELEvalError) -> Outcome:
+        """Missing data (a key looked up and not found) → inconclusive; else error."""
         text = str(exc.args[0]) if exc.args else str(exc)
-        if _is_missing_data(exc):
-            fields = _MISSING_MEMBER.findall(_flatten_text(exc.args).replace("\\", ""))
-            what = ", ".join(sorted(set(fields))) or text
-            missing = sorted(
-                uid for uid in self.values.visited if self.context.graph.resource(uid) is None
+        detail = _flatten_text(exc.args).replace("\\", "")
+        if not self.values.misses or _GENUINE_FAILURE.search(detail):
+            return Outcome(Status.ERROR, text)
+        what = ", ".join(sorted(self.values.misses))
+        missing = sorted(
+            uid for uid in self.values.visited if self.context.graph.resource(uid) is None
+        )
+        if missing:
+            return Outcome(
+                Status.INCONCLUSIVE,
+                f"missing {what}; referenced but not collected: {', '.join(missing)}",
             )
-            if missing:
-                return Outcome(
-                    Status.INCONCLUSIVE,
-                    f"missing {what}; referenced but not collected: {', '.join(missing)}",
-                )
-            return Outcome(Status.INCONCLUSIVE, f"field not collected: {what}")
-        return Outcome(Status.ERROR, text)
+        return Outcome(Status.INCONCLUSIVE, f"field not collected: {what}")
 
     def _evaluate_resource(
         self, control: CompiledControl, programs: Mapping[str, Any], resource: Resource
     ) -> Finding | None:
-        self.values.visited.clear()
+        self.values.reset()
         if "when" in programs:
             applicable = self._run(programs["when"], resource)
             if applicable.status is Status.PASS:

@@ -129,7 +129,13 @@ def read_snapshot(folder: Path) -> Snapshot:
 
 
 def _parse_lines(path: Path, data: bytes, model: type[_Model]) -> Iterator[_Model]:
-    for number, line in enumerate(data.decode("utf-8").splitlines(), start=1):
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SnapshotError(f"{path}: not UTF-8 text at byte {exc.start}") from exc
+    # Split on newline only: JSON strings may hold U+2028 and friends, which splitlines()
+    # would break apart.
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:
