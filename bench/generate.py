@@ -580,7 +580,7 @@ class _Builder:
         region = self._region(account)
         app, purpose, env = self.rng.choice(APPS), self.rng.choice(PURPOSES), self.rng.choice(ENVS)
         data_class = self.rng.choices(
-            ("personal", "confidential", "internal", "public", None), (20, 25, 30, 5, 20)
+            ("personal", "confidential", "internal", "public", None), (22, 26, 34, 6, 12)
         )[0]
         props: dict[str, Any] = {"encrypted": True}
         if data_class is not None:
@@ -613,13 +613,14 @@ class _Builder:
             cmk = self._chance(0.45)
             props["cmk"] = cmk
             props["encryption_algorithm"] = "aws:kms" if cmk else "AES256"
+            # https_only comes from the bucket policy, which is sometimes unreadable; S3
+            # endpoints refuse TLS below 1.2, and a policy condition can raise it to 1.3.
             https = self.rng.random()
-            if https < 0.55:
+            if https < 0.6:
                 props["https_only"] = True
-            elif https < 0.85:
+            elif https < 0.95:
                 props["https_only"] = False
-            if self._chance(0.25):
-                props["min_tls_version"] = self.rng.choice(("1.2", "1.2", "1.3"))
+            props["min_tls_version"] = "1.3" if self._chance(0.1) else "1.2"
             raw = {
                 "CreationDate": self._ago(2200, 10),
                 "LocationConstraint": region,
@@ -1011,9 +1012,8 @@ class _Builder:
             "signing_cert_sha256": self._hex(64),
             "signing_cert_not_after": _rfc3339(_NOW + timedelta(days=self.rng.randint(-5, 700))),
             "mfa_required": self._chance(0.8),
+            "mfa_exempt_principals": ["break-glass-admin"] if self._chance(0.3) else [],
         }
-        if self._chance(0.3):
-            props["mfa_exempt_principals"] = ["break-glass-admin"]
         others = [r for r in account.regions if r != account.home]
         if others and self._chance(0.5):
             props["replica_regions"] = [self.rng.choice(others)]
@@ -1046,8 +1046,12 @@ class _Builder:
             "sp_entity_id": audience,
             "protocol": protocol,
             "mfa_required": self._chance(0.75),
+            "mfa_exempt_principals": [],
         }
-        if self._chance(0.15):
+        exemption = self.rng.random()
+        if exemption < 0.1:
+            props["mfa_exempt_principals"] = ["break-glass-admin"]
+        elif exemption < 0.2:
             props["mfa_exempt_principals"] = ["svc-integration", "break-glass-admin"]
         self._new(
             account,
@@ -1065,7 +1069,9 @@ class _Builder:
     def trust(self, account: _Account) -> None:
         idps = self._oci_idps()
         props: dict[str, Any] = {}
-        if idps and self._chance(0.75):
+        # An account's first trust is its federation to the organisation's identity domain;
+        # later ones are sometimes to an identity provider outside the estate.
+        if idps and (not account.by_kind["trust.saml"] or self._chance(0.7)):
             idp = self.rng.choice(idps)
             props["issuer"] = idp.props["entity_id"]
             stale = self._chance(0.1)
@@ -1089,6 +1095,7 @@ class _Builder:
             props["assertion_encryption"] = self.rng.choices(
                 ("allowed", "required", "none"), (60, 25, 15)
             )[0]
+            props["relying_party_enforces_mfa"] = False
         else:
             domain = f"{self.rng.choice(TEAMS)}{self._hex(3)}.{COMPANY}.example"
             uid = (
@@ -1293,7 +1300,11 @@ class _Builder:
                 f"/diagnosticSettings/{name}"
             )
             type_ = "azure.monitor.diagnostic_setting"
-            props = {"is_logging": True, "retention_days": self.rng.choice((0, 30, 90, 365))}
+            props = {
+                "is_logging": True,
+                "multi_region": True,
+                "retention_days": self.rng.choice((0, 30, 90, 365)),
+            }
             if stores:
                 props["sink_uid"] = self.rng.choice(stores).uid
         self._new(

@@ -60,6 +60,8 @@ class StageResult:
     peak_rss_mib: float
     """Resident high-water mark while the stage ran (includes what earlier stages hold)."""
     product: bool
+    kernel_seconds: float = 0.0
+    """CPU time spent in the kernel (page faults, mmap/munmap, I/O) during the stage."""
     rss_grew_mib: float | None = None
     """Resident size at the end of the stage minus at its start."""
     peak_traced_mib: float | None = None
@@ -178,6 +180,7 @@ class Meter:
         rss_start = self.rss.start()
         profiler = cProfile.Profile() if self.profile and product else None
         stage = StageResult(name=name, seconds=0.0, peak_rss_mib=0.0, product=product)
+        kernel_start = resource.getrusage(resource.RUSAGE_SELF).ru_stime
         began = time.perf_counter()
         if profiler is not None:
             profiler.enable()
@@ -185,6 +188,7 @@ class Meter:
         if profiler is not None:
             profiler.disable()
         stage.seconds = time.perf_counter() - began
+        stage.kernel_seconds = resource.getrusage(resource.RUSAGE_SELF).ru_stime - kernel_start
         if self.trace:
             current, peak = tracemalloc.get_traced_memory()
             stage.peak_traced_mib = peak / MIB
@@ -380,7 +384,7 @@ def format_size(result: SizeResult, trace: bool) -> str:
         f"{result.snapshot_edges:,} snapshot edges, {result.gaps} gaps; graph "
         f"{result.graph_edges:,} edges, {result.dangling} dangling uids",
         "",
-        f"{'stage':<34}{'seconds':>9}{'peak RSS MiB':>14}{'RSS grew MiB':>14}"
+        f"{'stage':<34}{'seconds':>9}{'kernel s':>9}{'peak RSS MiB':>14}{'RSS grew MiB':>14}"
         + (f"{'peak traced MiB':>17}{'held traced MiB':>17}" if trace else ""),
     ]
     for stage in result.stages:
@@ -388,7 +392,8 @@ def format_size(result: SizeResult, trace: bool) -> str:
         if stage.note:
             label = f"{label} [{stage.note}]"
         line = (
-            f"{label:<34}{stage.seconds:>9.2f}{_mib(stage.peak_rss_mib):>14}"
+            f"{label:<34}{stage.seconds:>9.2f}{stage.kernel_seconds:>9.2f}"
+            f"{_mib(stage.peak_rss_mib):>14}"
             f"{_mib(stage.rss_grew_mib):>14}"
         )
         if trace:
