@@ -592,6 +592,7 @@ class _Builder:
         if self._chance(0.9):
             props["read_only"] = self._chance(0.02)
         cloud = account.cloud
+        raw: dict[str, Any]
         if cloud is Cloud.OCI:
             name = self._unique(f"{app}-{purpose}-{env}")
             uid = self._ocid("bucket", region)
@@ -1498,8 +1499,8 @@ class _Builder:
         # S3 buckets whose encryption settings were denied.
         aws_stores = [s for a in by_cloud[Cloud.AWS] for s in a.by_kind["store.object"]]
         for store in self.rng.sample(aws_stores, min(len(aws_stores), 1 + self.n // 5000)):
-            for key in ("encrypted", "cmk", "kms_key_uid", "encryption_algorithm"):
-                store.props.pop(key, None)
+            for prop in ("encrypted", "cmk", "kms_key_uid", "encryption_algorithm"):
+                store.props.pop(prop, None)
             self.gaps.append(
                 CollectionGap(
                     cloud=Cloud.AWS,

@@ -39,6 +39,7 @@ from typing import Any
 
 from bench.generate import estate_config, generate_estate
 from scanner import __version__
+from scanner.bundled import controls_dir
 from scanner.canonical import dumps_pretty
 from scanner.config import load_config
 from scanner.engine.catalog import Catalog, check_catalog
@@ -223,18 +224,20 @@ def load_bench_catalog(root: Path) -> tuple[Catalog, str]:
         if report.catalog.controls:
             note = f"catalog {root}: {len(report.catalog.controls)} controls"
             if problems:
-                note += f" ({problems} problems; controls with problems are left out)"
+                note += f" ({problems} problem(s); controls with problems are left out)"
                 for problem in report.problems[:5]:
                     note += f"\n  - {problem}"
             return report.catalog, note
     except CatalogError as exc:
         problems = len(exc.problems)
-    fallback = check_catalog(FALLBACK_CATALOG, frameworks if frameworks.is_dir() else None)
+    if not frameworks.is_dir():
+        frameworks = controls_dir() / "frameworks"
+    fallback = check_catalog(FALLBACK_CATALOG, frameworks)
     note = (
-        f"NOTE: {root} holds no valid control yet ({problems} problems); falling back to the "
+        f"NOTE: {root} holds no valid control yet ({problems} problem(s)); falling back to the "
         f"benchmark's stand-in catalog {FALLBACK_CATALOG} "
         f"({len(fallback.catalog.controls)} controls). Evaluation timings are then those of "
-        "the stand-ins, not of the product catalog."
+        "the stand-ins, not of the product catalog"
     )
     return fallback.catalog, note
 
@@ -494,7 +497,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(format_machine(info))
     began = time.perf_counter()
     catalog, note = load_bench_catalog(args.catalog)
-    print(f"{note}; loaded and compiled in {time.perf_counter() - began:.2f} s")
+    print(note)
+    print(f"catalog loaded and compiled in {time.perf_counter() - began:.2f} s")
     catalog, selection = select_controls(catalog, args.only_controls, args.skip_controls)
     if selection:
         print(selection)
