@@ -62,6 +62,12 @@ class StoreObjectProps(Props):
         description="For a provider-implicit copy (Azure GRS secondary): uid of the primary.",
     )
     read_only: bool | None = Field(default=None, description="The store refuses writes.")
+    retention_locked: bool | None = Field(
+        default=None, description="A locked retention rule keeps objects immutable."
+    )
+    public_links: int | None = Field(
+        default=None, description="Active pre-authenticated requests (shareable links)."
+    )
 
 
 class KeyProps(Props):
