@@ -96,6 +96,11 @@ class KeyProps(Props):
     last_rotated: str | None = Field(default=None, description="RFC 3339 time of last rotation.")
     state: str | None = Field(default=None, description="enabled, disabled, pending_deletion...")
     vault_uid: str | None = Field(default=None, description="uid of the vault / key store.")
+    version_count: int | None = Field(default=None, description="Key versions collected.")
+    replica_regions: list[str] | None = Field(default=None, description="Key replica regions.")
+    external_key_id: str | None = Field(
+        default=None, description="Reference of the key in an external key manager."
+    )
 
 
 class VaultProps(Props):
@@ -198,6 +203,21 @@ class RoleProps(Props):
     is_admin: bool | None = Field(default=None, description="Holds full administrative rights.")
 
 
+class PolicyStatement(Contract):
+    """One parsed policy statement."""
+
+    action: Literal["allow", "define", "endorse", "admit", "deny"]
+    subject: str | None = Field(default=None, description="e.g. group Administrators.")
+    verb: str | None = Field(default=None, description="inspect, read, use, manage.")
+    resource: str | None = Field(default=None, description="Resource type or family.")
+    location: str | None = Field(default=None, description="tenancy, compartment X...")
+    conditions: str | None = Field(default=None, description="The `where` clause, verbatim.")
+    tenancy: str | None = Field(
+        default=None, description="The other tenancy (alias or OCID) for define/endorse/admit."
+    )
+    text: str = Field(description="The statement as written.")
+
+
 class PolicyProps(Props):
     """``policy``: an IAM policy (AWS managed/inline, OCI policy, Azure role definition)."""
 
@@ -207,6 +227,45 @@ class PolicyProps(Props):
     statements: list[str] | None = Field(default=None, description="Normalised statements.")
     attached_to: list[str] | None = Field(default=None, description="Principal names or uids.")
     provider_managed: bool | None = Field(default=None, description="Owned by the cloud.")
+    parsed: list[PolicyStatement] | None = Field(default=None, description="Parsed statements.")
+    cross_tenancy: list[str] | None = Field(
+        default=None, description="Other tenancies the policy defines, endorses or admits."
+    )
+
+
+class GroupProps(Props):
+    """``principal.group``: a group or dynamic group."""
+
+    members: list[str] | None = Field(default=None, description="Member user uids.")
+    dynamic: bool | None = Field(default=None, description="Membership by matching rule.")
+    matching_rule: str | None = None
+
+
+class CompartmentProps(Props):
+    """``org.compartment``: an OCI compartment, AWS OU, Azure resource group."""
+
+    parent_uid: str | None = None
+    path: str | None = Field(default=None, description="root/child/grandchild names.")
+
+
+class SignOnPolicyRule(Contract):
+    sequence: int
+    name: str
+    active: bool = True
+    conditions: str | None = Field(default=None, description="The rule's condition group.")
+    mfa_required: bool | None = None
+    allow_access: bool | None = None
+    principals: list[str] | None = Field(
+        default=None, description="Users/groups the rule's condition names (None: everyone)."
+    )
+
+
+class SignOnPolicyProps(Props):
+    """``idp.signon_policy``: an identity provider's sign-on policy, rules in order."""
+
+    idp_uid: str | None = None
+    rules: list[SignOnPolicyRule] | None = None
+    apps: list[str] | None = Field(default=None, description="uids of the apps it governs.")
 
 
 class NetworkProps(Props):
@@ -225,6 +284,36 @@ class SubnetProps(Props):
         default=None, description="Instances get public addresses by default."
     )
     flow_logs_enabled: bool | None = None
+
+
+class GatewayProps(Props):
+    """``net.gateway``: internet, NAT, service gateways, DRGs, transit gateways."""
+
+    gateway_type: str | None = Field(default=None, description="internet, nat, service, drg...")
+    network_uid: str | None = None
+    enabled: bool | None = None
+
+
+class Route(Contract):
+    destination: str
+    target_uid: str | None = None
+
+
+class RouteTableProps(Props):
+    """``net.route_table``."""
+
+    network_uid: str | None = None
+    routes: list[Route] | None = None
+
+
+class PeeringProps(Props):
+    """``net.peering``: local/remote peering, DRG attachments to other networks."""
+
+    peer_uid: str | None = None
+    peer_region: str | None = None
+    peer_account: str | None = None
+    status: str | None = None
+    gateway_uid: str | None = None
 
 
 class FirewallRule(Contract):
@@ -259,6 +348,19 @@ class InterconnectProps(Props):
     peer_cloud: str | None = None
 
 
+class VirtualCircuitProps(Props):
+    """``link.virtual_circuit``: a FastConnect / Direct Connect / ExpressRoute circuit."""
+
+    provider: str | None = None
+    bandwidth: str | None = None
+    bgp_state: str | None = None
+    gateway_uid: str | None = Field(default=None, description="The DRG / gateway it lands on.")
+    interconnect_uids: list[str] | None = Field(
+        default=None, description="Physical links (cross-connects) it rides on."
+    )
+    circuit_type: str | None = Field(default=None, description="private or public.")
+
+
 class VpnTunnel(Contract):
     status: Literal["up", "down"] | None = None
     ike_version: Literal["v1", "v2"] | None = None
@@ -274,6 +376,8 @@ class VpnProps(Props):
     role: Literal["primary", "backup"] | None = None
     tunnels: list[VpnTunnel] | None = None
     peer_cloud: str | None = None
+    gateway_uid: str | None = Field(default=None, description="The DRG / VPN gateway.")
+    transport: str | None = Field(default=None, description="internet or a private circuit.")
 
 
 class TrailProps(Props):
@@ -315,6 +419,13 @@ PROPS_SCHEMAS: Mapping[str, type[Props]] = MappingProxyType(
         "principal.user": PrincipalUserProps,
         "role": RoleProps,
         "policy": PolicyProps,
+        "principal.group": GroupProps,
+        "org.compartment": CompartmentProps,
+        "idp.signon_policy": SignOnPolicyProps,
+        "net.gateway": GatewayProps,
+        "net.route_table": RouteTableProps,
+        "net.peering": PeeringProps,
+        "link.virtual_circuit": VirtualCircuitProps,
         "net.network": NetworkProps,
         "net.subnet": SubnetProps,
         "net.firewall": FirewallProps,
