@@ -4,7 +4,8 @@ Commands::
 
     auditgraph scan        evaluate an estate (--demo, --snapshot; live collection later)
     auditgraph evaluate    evaluate a saved snapshot folder
-    auditgraph collect     collect a snapshot from a cloud (arrives in a later version)
+    auditgraph collect     collect a snapshot from a cloud (OCI in this version)
+    auditgraph permissions the least-privilege policy a collector needs
     auditgraph report      re-render reports from an existing findings.json
     auditgraph controls    list, show and validate the control catalog
 
@@ -27,6 +28,18 @@ from rich.console import Console
 
 from scanner import __version__
 from scanner.bundled import controls_dir, reference_estate, reports_dir
+from scanner.cli_collect import (
+    CollectOptions,
+    OciAuthOpt,
+    OciConfigOpt,
+    OciEndpointOpt,
+    OciProfileOpt,
+    RegionsOpt,
+    WorkersOpt,
+    collect_to,
+    print_permissions,
+    require_collectable,
+)
 from scanner.cli_support import (
     CLOUD_IDS,
     DEFAULT_OUT,
@@ -164,14 +177,25 @@ def scan(
     fail_on: FailOnOpt = FailOn.NONE,
     quiet: QuietOpt = False,
     json_output: JsonOpt = False,
+    oci_config: OciConfigOpt = None,
+    oci_profile: OciProfileOpt = "DEFAULT",
+    oci_auth: OciAuthOpt = "config",
+    oci_endpoint: OciEndpointOpt = None,
+    regions: RegionsOpt = None,
+    workers: WorkersOpt = 8,
 ) -> None:
-    """Scan an estate: evaluate every control, write reports, print a summary.
+    """Scan an estate: collect (or load) a snapshot, evaluate every control, write reports.
 
-    Live collection is not available in this version: scan the bundled reference estate
-    with [bold]--demo[/bold], or a saved snapshot folder with [bold]--snapshot[/bold].
+    With [bold]--cloud oci[/bold] the estate is collected live (read-only API calls) into
+    OUT/snapshot, then evaluated. [bold]--demo[/bold] scans the bundled reference estate;
+    [bold]--snapshot[/bold] a saved snapshot folder (there --cloud only filters findings).
+    Live collectors for AWS and Azure are not in this version.
 
     [bold]Examples[/bold]
       auditgraph scan --demo
+      auditgraph scan --cloud oci
+      auditgraph scan --cloud oci --oci-profile AUDIT --regions eu-frankfurt-1,eu-amsterdam-1
+      auditgraph scan --cloud oci --oci-auth instance_principal --fail-on high
       auditgraph scan --demo --framework gdpr --format html --out gdpr-report
       auditgraph scan --snapshot snap/ --config estate.yaml --fail-on high
       auditgraph scan --demo --cloud aws --severity high --json
@@ -186,13 +210,13 @@ def scan(
         _evaluate(estate / "snapshot", config or estate / "estate.yaml", opts)
     if snapshot is not None:
         _evaluate(snapshot, config, opts)
-    wanted = ", ".join(split_values(clouds, CLOUD_IDS, "--cloud") or CLOUD_IDS)
-    typer.echo(
-        f"error: live collection for {wanted} is not available yet; "
-        "use --demo or --snapshot / `auditgraph evaluate`",
-        err=True,
+    require_collectable(split_values(clouds, CLOUD_IDS, "--cloud"))
+    collect_options = CollectOptions(
+        oci_config, oci_profile, oci_auth, oci_endpoint, regions, workers
     )
-    raise typer.Exit(EXIT_ERROR)
+    with reported_errors():
+        collect_to(out / "snapshot", collect_options, not (quiet or json_output))
+    _evaluate(out / "snapshot", config, opts)
 
 
 @app.command(epilog=EPILOG)
@@ -236,19 +260,52 @@ def collect(
     cloud: Annotated[
         Cloud, typer.Option("--cloud", case_sensitive=False, help="The cloud to collect from.")
     ],
+    out: Annotated[
+        Path, typer.Option("--out", metavar="DIR", help="Snapshot folder to write.")
+    ] = Path("auditgraph-snapshot"),
+    oci_config: OciConfigOpt = None,
+    oci_profile: OciProfileOpt = "DEFAULT",
+    oci_auth: OciAuthOpt = "config",
+    oci_endpoint: OciEndpointOpt = None,
+    regions: RegionsOpt = None,
+    workers: WorkersOpt = 8,
+    quiet: QuietOpt = False,
 ) -> None:
-    """Collect a snapshot from a cloud (not available in this version).
+    """Collect a snapshot from a cloud with read-only API calls; evaluate it later.
+
+    Every call that fails (permission, throttling, timeout) is recorded as a collection
+    gap in the snapshot: controls that depend on it are inconclusive, never passed.
+
+    [bold]Examples[/bold]
+      auditgraph collect --cloud oci --out snap/
+      auditgraph collect --cloud oci --oci-auth instance_principal --regions eu-frankfurt-1
+      auditgraph evaluate snap/
+    """
+    require_collectable([cloud.value])
+    options = CollectOptions(oci_config, oci_profile, oci_auth, oci_endpoint, regions, workers)
+    with reported_errors():
+        snapshot = collect_to(out, options, not quiet)
+    counts = snapshot.manifest.counts
+    typer.echo(
+        f"{out}: {counts.get('resources', 0)} resources, {counts.get('edges', 0)} edges, "
+        f"{counts.get('gaps', 0)} collection gaps"
+    )
+
+
+@app.command(epilog=EPILOG)
+def permissions(
+    cloud: Annotated[Cloud, typer.Argument(case_sensitive=False, help="oci, aws or azure.")],
+    group: Annotated[
+        str, typer.Option("--group", help="Group the statements are written for.")
+    ] = "Auditors",
+) -> None:
+    """Print the least-privilege policy the collector needs (read-only, generated from
+    the exact list of API operations it calls).
 
     [bold]Example[/bold]
-      auditgraph collect --cloud oci
+      auditgraph permissions oci --group SecurityAuditors
     """
-    typer.echo(
-        f"error: collectors for {cloud.value} arrive in a later version of auditgraph; "
-        "evaluate a saved snapshot with `auditgraph evaluate SNAPSHOT_DIR` or try "
-        "`auditgraph scan --demo`",
-        err=True,
-    )
-    raise typer.Exit(EXIT_ERROR)
+    print_permissions(cloud, group)
 
 
 @app.command(epilog=EPILOG)

@@ -290,8 +290,10 @@ def reported_errors() -> Iterator[None]:
 
 
 @contextmanager
-def progress_hook(enabled: bool, total: int) -> Iterator[ProgressHook | None]:
-    """A progress bar over controls on stderr, as the pipeline's ``progress`` hook.
+def progress_hook(
+    enabled: bool, total: int, verb: str = "Evaluating", noun: str = "controls"
+) -> Iterator[ProgressHook | None]:
+    """A progress bar on stderr (over controls, or collection units), as a progress hook.
 
     The bar appears with the first evaluated control, so a snapshot that cannot be read
     leaves no empty bar behind.
@@ -301,16 +303,16 @@ def progress_hook(enabled: bool, total: int) -> Iterator[ProgressHook | None]:
         return
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     progress = Progress(*columns, TimeElapsedColumn(), console=Console(stderr=True))
-    task = progress.add_task("Evaluating controls", total=total)
+    task = progress.add_task(f"{verb} {noun}", total=total)
 
     def hook(step: str, done: int, steps: int) -> None:
         if not progress.live.is_started:
             progress.start()
-        progress.update(task, completed=done, total=steps, description=f"Evaluating {step}")
+        progress.update(task, completed=done, total=steps, description=f"{verb} {step}")
 
     try:
         yield hook
-        progress.update(task, description="Evaluated controls")
+        progress.update(task, description=f"Done: {noun}")
     finally:
         if progress.live.is_started:
             progress.stop()

@@ -122,17 +122,32 @@ def test_report_refuses_a_file_that_is_not_findings(tmp_path: Path) -> None:
     no_traceback(result)
 
 
-def test_scan_without_a_source_explains_live_collection() -> None:
-    result = run("scan", "--cloud", "oci")
+def test_scan_without_a_source_says_what_to_give() -> None:
+    result = run("scan")
     assert result.exit_code == 2
-    assert "live collection for oci is not available yet" in result.stderr
+    assert "--cloud oci" in result.stderr
     assert "--demo" in result.stderr
 
 
-def test_collect_is_not_available_yet() -> None:
-    result = run("collect", "--cloud", "aws")
+def test_scan_of_a_cloud_without_collector_is_a_clear_error() -> None:
+    result = run("scan", "--cloud", "aws")
     assert result.exit_code == 2
-    assert "collectors for aws arrive in a later version" in result.stderr
+    assert "live collection for aws is not available yet" in result.stderr
+    no_traceback(result)
+
+
+def test_collect_of_a_cloud_without_collector_is_a_clear_error() -> None:
+    result = run("collect", "--cloud", "azure")
+    assert result.exit_code == 2
+    assert "live collection for azure is not available yet" in result.stderr
+    no_traceback(result)
+
+
+def test_collect_oci_without_a_config_file_names_it(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-config"
+    result = run("collect", "--cloud", "oci", "--oci-config", str(missing), "--quiet")
+    assert result.exit_code == 2
+    assert str(missing) in result.stderr
     no_traceback(result)
 
 

@@ -26,14 +26,15 @@ READ_ONLY_PREFIXES = ("get_", "list_", "summarize_")
 class PropPatch:
     """Props one service learns about a resource another service collects.
 
-    Matched by native type, region and name (e.g. the logging service knows a bucket's
-    name, not its OCID); applied once every unit has finished.
+    Matched by ``uid`` when given, else by native type, region and name (the logging
+    service knows a bucket's name, not its OCID); applied once every unit has finished.
     """
 
     type: str
     region: str
     name: str
     props: dict[str, Any]
+    uid: str | None = None
 
 
 @dataclass

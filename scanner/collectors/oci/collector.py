@@ -7,18 +7,20 @@ partial snapshot; :func:`merge` combines them deterministically.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import oci
 
 from scanner import __version__
 from scanner.collectors.base import Collected, PropPatch
-from scanner.collectors.oci import objectstorage
+from scanner.collectors.oci import objectstorage, scope
 from scanner.collectors.oci.clients import OciClients, OciOptions
 from scanner.collectors.oci.context import OciUnit, ServiceCollector
+from scanner.collectors.oci.permissions import declared_permissions
 from scanner.collectors.oci.scope import discover_scope
 from scanner.model import CloudScope, Manifest, Resource, Snapshot
 
@@ -28,9 +30,21 @@ class Service:
     name: str
     collect: ServiceCollector
     regional: bool
+    permissions: Mapping[str, str] = field(default_factory=dict)
+    """SDK operation → "verb resource-type" (see :mod:`permissions`)."""
 
 
-SERVICES: tuple[Service, ...] = (Service("objectstorage", objectstorage.collect, regional=True),)
+SERVICES: tuple[Service, ...] = (
+    Service("objectstorage", objectstorage.collect, True, objectstorage.PERMISSIONS),
+)
+
+
+def required_permissions(services: Sequence[Service] = SERVICES) -> dict[str, str]:
+    """Every operation the collector may call → what it needs, scope discovery included."""
+    return declared_permissions(
+        [(scope.SERVICE, scope.PERMISSIONS), *((s.name, s.permissions) for s in services)]
+    )
+
 
 UnitProgress = Callable[[str, int, int], None]
 """Called as (unit label, done, total) as units finish."""
@@ -46,37 +60,45 @@ def plan_units(
     ]
 
 
+def _with_props(resource: Resource, **updates: Any) -> Resource:
+    """A copy of ``resource`` with fields replaced, validated again (props included)."""
+    return Resource.model_validate({**resource.model_dump(), **updates})
+
+
 def merge_resources(resources: Sequence[Resource]) -> list[Resource]:
     """Resources with the same uid (filled by several services) become one."""
     merged: dict[str, Resource] = {}
-    for resource in sorted(resources, key=lambda r: (r.uid, r.type)):
+    for resource in sorted(resources, key=lambda r: (r.uid, r.type, r.name)):
         first = merged.get(resource.uid)
         if first is None:
             merged[resource.uid] = resource
             continue
-        merged[resource.uid] = first.model_copy(
-            update={
-                "props": {
-                    **first.props,
-                    **{k: v for k, v in resource.props.items() if v is not None},
-                },
-                "tags": {**first.tags, **resource.tags},
-                "raw": {**first.raw, **resource.raw},
-            }
+        merged[resource.uid] = _with_props(
+            first,
+            props={**first.props, **resource.props},
+            tags={**first.tags, **resource.tags},
+            raw={**first.raw, **resource.raw},
         )
     return [merged[uid] for uid in sorted(merged)]
 
 
 def apply_patches(resources: list[Resource], patches: Sequence[PropPatch]) -> list[Resource]:
-    """Merge each patch into the resource of that type, region and name (if collected)."""
-    index = {(r.type, r.region, r.name): i for i, r in enumerate(resources)}
+    """Merge each patch into its resource (by uid, or by type, region and name)."""
+    by_uid = {r.uid: i for i, r in enumerate(resources)}
+    by_name = {(r.type, r.region, r.name): i for i, r in enumerate(resources)}
     patched = list(resources)
-    ordered = sorted(patches, key=lambda p: (p.type, p.region, p.name, sorted(p.props)))
+    ordered = sorted(
+        patches, key=lambda p: (p.uid or "", p.type, p.region, p.name, sorted(p.props))
+    )
     for patch in ordered:
-        position = index.get((patch.type, patch.region, patch.name))
+        position = (
+            by_uid.get(patch.uid)
+            if patch.uid is not None
+            else by_name.get((patch.type, patch.region, patch.name))
+        )
         if position is not None:
             target = patched[position]
-            patched[position] = target.model_copy(update={"props": {**target.props, **patch.props}})
+            patched[position] = _with_props(target, props={**target.props, **patch.props})
     return patched
 
 
@@ -94,8 +116,8 @@ def resolve_bucket_refs(resources: list[Resource]) -> list[Resource]:
             new_targets = [
                 {**t, "dst_uid": by_ref.get(t["dst_uid"], t["dst_uid"])} for t in targets
             ]
-            resource = resource.model_copy(
-                update={"props": {**resource.props, "replication_targets": new_targets}}
+            resource = _with_props(
+                resource, props={**resource.props, "replication_targets": new_targets}
             )
         resolved.append(resource)
     return resolved
@@ -109,11 +131,11 @@ def collect_oci(
     """Collect one tenancy; returns the snapshot and the merged parts (with operations)."""
     started = datetime.now(UTC)
     clients = OciClients.from_options(options)
-    scope, collected = discover_scope(clients)
-    units = plan_units(services, scope.regions, scope.home_region)
+    tenancy_scope, collected = discover_scope(clients)
+    units = plan_units(services, tenancy_scope.regions, tenancy_scope.home_region)
     with ThreadPoolExecutor(max_workers=max(1, options.max_workers)) as pool:
         futures = [
-            pool.submit(service.collect, OciUnit(clients, scope, region))
+            pool.submit(service.collect, OciUnit(clients, tenancy_scope, region))
             for service, region in units
         ]
         for done, ((service, region), future) in enumerate(zip(units, futures, strict=True), 1):
@@ -129,8 +151,8 @@ def collect_oci(
         sdk_versions={"oci": oci.__version__},
         scope={
             "oci": CloudScope(
-                accounts=[scope.tenancy],
-                regions=list(scope.regions),
+                accounts=[tenancy_scope.tenancy],
+                regions=list(tenancy_scope.regions),
                 caller=str(clients.config.get("user") or options.auth),
             )
         },

@@ -9,6 +9,12 @@ from scanner.collectors.oci.errors import classify_oci_error
 from scanner.model import Cloud, CollectionGap, Resource
 
 SERVICE = "identity"
+PERMISSIONS: dict[str, str] = {
+    "list_region_subscriptions": "inspect tenancies",
+    "get_tenancy": "inspect tenancies",
+    "list_compartments": "inspect compartments",
+}
+"""Each SDK operation scope discovery calls → the OCI policy verb and resource type."""
 
 
 def discover_scope(clients: OciClients) -> tuple[OciScope, Collected]:
