@@ -18,7 +18,7 @@ from scanner.collectors.base import READ_ONLY_PREFIXES
 from scanner.collectors.oci.clients import OciOptions
 from scanner.collectors.oci.collector import SERVICES, collect_oci, required_permissions
 from scanner.collectors.oci.permissions import policy_statements
-from tests.support.oci_replay import OciReplayServer, load_routes, write_oci_config
+from tests.support.oci_replay import OciReplayServer, Route, load_routes, write_oci_config
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "fixtures" / "oci" / "reference"
@@ -172,3 +172,28 @@ def test_cli_permissions_prints_the_policy() -> None:
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines == policy_statements(required_permissions(SERVICES).values(), "SecAudit")
+
+
+def test_retries_are_bounded_and_a_throttled_listing_is_a_scope_gap(tmp_path: Path) -> None:
+    throttled = Route(
+        path="/eu-amsterdam-1/n/acmeprod/b",
+        status=429,
+        body={"code": "TooManyRequests", "message": "slow down"},
+    )
+    routes = [throttled, *load_routes(sorted(FIXTURES.glob("*.yaml")))]
+    with OciReplayServer(routes) as srv:
+        config = write_oci_config(tmp_path, TENANCY)
+        opts = OciOptions(
+            config_file=config, endpoint=srv.endpoint, retry_attempts=2, retry_max_wait_seconds=0.01
+        )
+        snapshot, _ = collect_oci(opts)
+        hits = [r for r in srv.requests if r.path == throttled.path]
+    # three compartments, two attempts each; the gaps are one per scope
+    assert len(hits) == 6
+    gaps = [g for g in snapshot.gaps if g.operation == "list_buckets"]
+    assert {(g.region, g.error_class, g.resource_type, g.kind) for g in gaps} == {
+        ("eu-amsterdam-1", "TooManyRequests", "oci.objectstorage.bucket", "store.object")
+    }
+    assert len(gaps) == 1
+    assert "datalake-personal-dr" not in {r.name for r in snapshot.resources}
+    assert "datalake-personal" in {r.name for r in snapshot.resources}

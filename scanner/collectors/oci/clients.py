@@ -35,6 +35,9 @@ class OciOptions:
     endpoint: str | None = None
     """Base URL for every service client; ``{region}`` is replaced. Env: AUDITGRAPH_OCI_ENDPOINT."""
     retry_attempts: int = 3
+    """Attempts per call for throttling (429) and server errors (5xx); 1 disables retries."""
+    retry_max_wait_seconds: float = 8.0
+    """Longest back-off between two attempts."""
     timeout_seconds: float = 30.0
     max_workers: int = 8
     classification_tag: str = "data_class"
@@ -87,6 +90,9 @@ class OciClients:
                 max_attempts=self.options.retry_attempts,
                 total_elapsed_time_check=True,
                 total_elapsed_time_seconds=120,
+                retry_base_sleep_time_seconds=min(1.0, self.options.retry_max_wait_seconds),
+                retry_max_wait_between_calls_seconds=self.options.retry_max_wait_seconds,
+                decorrelated_jitter=min(1.0, self.options.retry_max_wait_seconds),
             ).get_retry_strategy()
         )
         kwargs: dict[str, Any] = {

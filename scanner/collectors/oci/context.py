@@ -39,6 +39,8 @@ class OciUnit:
 
 ServiceCollector = Callable[[OciUnit], Collected]
 
+_GAP_KEYS = ("resource_type", "kind", "resource_uid", "fields")
+
 
 def to_plain(model: Any) -> Any:
     """An SDK model (or list of them) as plain snake_case JSON data."""
@@ -50,26 +52,27 @@ def list_all(
 ) -> list[Any] | None:
     """Every page of a list call (``opc-next-page``) as plain data; None on failure.
 
-    A failure on a later page drops the partial result and records a gap: the scope is
-    then inconclusive rather than silently incomplete.
+    Pages are followed here rather than with ``oci.pagination``: its helpers wrap each
+    call in the SDK's default retry strategy (8 attempts over up to 10 minutes), which
+    would override the bounded retries the clients are built with. A failure on a later
+    page drops the partial result and records a gap, so the scope is inconclusive rather
+    than silently incomplete.
     """
-    gap_kwargs = {
-        k: kwargs.pop(k) for k in ("resource_type", "kind", "resource_uid", "fields") if k in kwargs
-    }
-    response = rec.call(
-        operation,
-        oci.pagination.list_call_get_all_results,
-        fn,
-        *args,
-        **gap_kwargs,
-        **kwargs,
-    )
-    if response is None:
-        return None
-    data = response.data
-    if not isinstance(data, list) and hasattr(data, "items"):
-        data = data.items  # *Collection responses wrap their list
-    return list(to_plain(data) or [])
+    gap_kwargs = {k: kwargs.pop(k) for k in _GAP_KEYS if k in kwargs}
+    items: list[Any] = []
+    page: str | None = None
+    while True:
+        paging: dict[str, Any] = {"page": page} if page else {}
+        response = rec.call(operation, fn, *args, **gap_kwargs, **kwargs, **paging)
+        if response is None:
+            return None
+        data = response.data
+        if not isinstance(data, list) and hasattr(data, "items"):
+            data = data.items  # *Collection responses wrap their list
+        items.extend(to_plain(data) or [])
+        page = response.next_page
+        if not page:
+            return items
 
 
 def scim_all(
