@@ -37,6 +37,19 @@ class PropPatch:
     uid: str | None = None
 
 
+@dataclass(frozen=True)
+class PropDefault:
+    """Props for every resource of ``type`` in ``region`` that lacks them.
+
+    For facts known by absence, once a listing is complete: a bucket that no log names
+    has no data-event logging.
+    """
+
+    type: str
+    region: str
+    props: dict[str, Any]
+
+
 @dataclass
 class Collected:
     """A partial snapshot: what one or more collection units produced."""
@@ -46,6 +59,7 @@ class Collected:
     gaps: list[CollectionGap] = field(default_factory=list)
     operations: set[str] = field(default_factory=set)
     patches: list[PropPatch] = field(default_factory=list)
+    defaults: list[PropDefault] = field(default_factory=list)
 
     def extend(self, other: Collected) -> None:
         self.resources.extend(other.resources)
@@ -53,6 +67,7 @@ class Collected:
         self.gaps.extend(other.gaps)
         self.operations.update(other.operations)
         self.patches.extend(other.patches)
+        self.defaults.extend(other.defaults)
 
     def add(self, resources: Iterable[Resource] = (), edges: Iterable[Edge] = ()) -> None:
         self.resources.extend(resources)

@@ -212,7 +212,8 @@ class Evaluator:
     def _scope_gap_findings(self, control: CompiledControl) -> Iterator[Finding]:
         applies = control.control.applies_to
         for gap in self._scope_gaps:
-            if gap.cloud not in applies.clouds:
+            # A gap that names fields hides values, not resources: no placeholder finding.
+            if gap.cloud not in applies.clouds or gap.fields is not None:
                 continue
             if gap.resource_type is None and gap.kind is None:
                 matched = True

@@ -16,8 +16,8 @@ from typing import Any
 import oci
 
 from scanner import __version__
-from scanner.collectors.base import Collected, PropPatch
-from scanner.collectors.oci import objectstorage, scope
+from scanner.collectors.base import Collected, PropDefault, PropPatch
+from scanner.collectors.oci import kms, monitoring, objectstorage, scope
 from scanner.collectors.oci.clients import OciClients, OciOptions
 from scanner.collectors.oci.context import OciUnit, ServiceCollector
 from scanner.collectors.oci.permissions import declared_permissions
@@ -35,7 +35,10 @@ class Service:
 
 
 SERVICES: tuple[Service, ...] = (
+    Service("monitoring", monitoring.collect_tenancy, False, monitoring.TENANCY_PERMISSIONS),
     Service("objectstorage", objectstorage.collect, True, objectstorage.PERMISSIONS),
+    Service("kms", kms.collect, True, kms.PERMISSIONS),
+    Service("logging", monitoring.collect_regional, True, monitoring.REGIONAL_PERMISSIONS),
 )
 
 
@@ -73,8 +76,10 @@ def merge_resources(resources: Sequence[Resource]) -> list[Resource]:
         if first is None:
             merged[resource.uid] = resource
             continue
+        name = resource.name if first.name == first.uid else first.name
         merged[resource.uid] = _with_props(
             first,
+            name=name,
             props={**first.props, **resource.props},
             tags={**first.tags, **resource.tags},
             raw={**first.raw, **resource.raw},
@@ -100,6 +105,34 @@ def apply_patches(resources: list[Resource], patches: Sequence[PropPatch]) -> li
             target = patched[position]
             patched[position] = _with_props(target, props={**target.props, **patch.props})
     return patched
+
+
+def apply_defaults(resources: list[Resource], defaults: Sequence[PropDefault]) -> list[Resource]:
+    """Fill props that no service set, for resources of a type in a region."""
+    out = list(resources)
+    for default in sorted(defaults, key=lambda d: (d.type, d.region, sorted(d.props))):
+        for position, resource in enumerate(out):
+            if resource.type != default.type or resource.region != default.region:
+                continue
+            missing = {k: v for k, v in default.props.items() if k not in resource.props}
+            if missing:
+                out[position] = _with_props(resource, props={**resource.props, **missing})
+    return out
+
+
+def inherit_vcn_flow_logs(resources: list[Resource]) -> list[Resource]:
+    """A VCN-wide flow log covers each of its subnets."""
+    vcn_logged = {
+        r.uid for r in resources if r.kind == "net.network" and r.props.get("flow_logs_enabled")
+    }
+    return [
+        _with_props(r, props={**r.props, "flow_logs_enabled": True})
+        if r.kind == "net.subnet"
+        and not r.props.get("flow_logs_enabled")
+        and r.props.get("network_uid") in vcn_logged
+        else r
+        for r in resources
+    ]
 
 
 def resolve_bucket_refs(resources: list[Resource]) -> list[Resource]:
@@ -142,9 +175,10 @@ def collect_oci(
             collected.extend(future.result())
             if progress is not None:
                 progress(f"{service.name} {region}", done, len(units))
-    resources = resolve_bucket_refs(
-        apply_patches(merge_resources(collected.resources), collected.patches)
-    )
+    resources = merge_resources(collected.resources)
+    resources = apply_patches(resources, collected.patches)
+    resources = apply_defaults(resources, collected.defaults)
+    resources = resolve_bucket_refs(inherit_vcn_flow_logs(resources))
     finished = datetime.now(UTC)
     manifest = Manifest(
         scanner_version=__version__,
