@@ -105,7 +105,11 @@ def test_policy_statements_are_least_privilege() -> None:
     statements = policy_statements(required_permissions(SERVICES).values(), "Auditors")
     assert "Allow group Auditors to read buckets in tenancy" in statements
     assert "Allow group Auditors to inspect compartments in tenancy" in statements
-    assert not any(" manage " in s or " use " in s for s in statements)
+    assert not any(" manage " in s for s in statements)
+    # Listing an NSG's rules is granted only with `use` (there is no read-level permission).
+    assert [s for s in statements if " use " in s] == [
+        "Allow group Auditors to use network-security-groups in tenancy"
+    ]
     assert statements == sorted(statements, key=lambda s: s.split(" ", 5)[5])
 
 

@@ -17,7 +17,7 @@ import oci
 
 from scanner import __version__
 from scanner.collectors.base import Collected, PropDefault, PropPatch
-from scanner.collectors.oci import kms, monitoring, objectstorage, scope
+from scanner.collectors.oci import connectivity, kms, monitoring, network, objectstorage, scope
 from scanner.collectors.oci.clients import OciClients, OciOptions
 from scanner.collectors.oci.context import OciUnit, ServiceCollector
 from scanner.collectors.oci.permissions import declared_permissions
@@ -38,6 +38,8 @@ SERVICES: tuple[Service, ...] = (
     Service("monitoring", monitoring.collect_tenancy, False, monitoring.TENANCY_PERMISSIONS),
     Service("objectstorage", objectstorage.collect, True, objectstorage.PERMISSIONS),
     Service("kms", kms.collect, True, kms.PERMISSIONS),
+    Service("core", network.collect, True, network.PERMISSIONS),
+    Service("core", connectivity.collect, True, connectivity.PERMISSIONS),
     Service("logging", monitoring.collect_regional, True, monitoring.REGIONAL_PERMISSIONS),
 )
 

@@ -102,8 +102,6 @@ class NetworkPayload:
     """Plain (snake_case) payloads of one region, by listing key."""
 
     items: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    complete: dict[str, bool] = field(default_factory=dict)
-    """False when the listing failed in at least one compartment."""
 
     def get(self, key: str) -> list[dict[str, Any]]:
         return self.items.get(key, [])
@@ -145,7 +143,7 @@ def fetch_network(unit: OciUnit, rec: Recorder) -> NetworkPayload:
     client = unit.clients.virtual_network(unit.region)
     payload = NetworkPayload()
     for listing in LISTINGS:
-        items, complete = list_in_compartments(
+        payload.items[listing.key], _ = list_in_compartments(
             unit,
             rec,
             listing.operation,
@@ -154,8 +152,6 @@ def fetch_network(unit: OciUnit, rec: Recorder) -> NetworkPayload:
             listing.kind,
             **listing.kwargs,
         )
-        payload.items[listing.key] = items
-        payload.complete[listing.key] = complete
     for nsg in payload.get("nsgs"):
         nsg["_rules"] = list_all(
             rec,
