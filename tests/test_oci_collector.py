@@ -98,7 +98,11 @@ def test_operations_called_are_exactly_the_declared_permissions(
     config: Path, server: OciReplayServer
 ) -> None:
     _, collected = collect_oci(options(config, server))
-    assert collected.operations == set(required_permissions(SERVICES))
+    declared = set(required_permissions(SERVICES))
+    assert collected.operations <= declared
+    # Called per item that the reference estate does not have (a classic SAML identity
+    # provider); test_oci_identity exercises it.
+    assert declared - collected.operations == {"identity.list_idp_group_mappings"}
 
 
 def test_policy_statements_are_least_privilege() -> None:

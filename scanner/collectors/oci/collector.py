@@ -17,7 +17,15 @@ import oci
 
 from scanner import __version__
 from scanner.collectors.base import Collected, PropDefault, PropPatch
-from scanner.collectors.oci import connectivity, kms, monitoring, network, objectstorage, scope
+from scanner.collectors.oci import (
+    connectivity,
+    identity,
+    kms,
+    monitoring,
+    network,
+    objectstorage,
+    scope,
+)
 from scanner.collectors.oci.clients import OciClients, OciOptions
 from scanner.collectors.oci.context import OciUnit, ServiceCollector
 from scanner.collectors.oci.permissions import declared_permissions
@@ -35,6 +43,7 @@ class Service:
 
 
 SERVICES: tuple[Service, ...] = (
+    Service("identity", identity.collect, False, identity.PERMISSIONS),
     Service("monitoring", monitoring.collect_tenancy, False, monitoring.TENANCY_PERMISSIONS),
     Service("objectstorage", objectstorage.collect, True, objectstorage.PERMISSIONS),
     Service("kms", kms.collect, True, kms.PERMISSIONS),

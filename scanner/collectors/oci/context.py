@@ -23,6 +23,8 @@ class OciScope:
     compartments: tuple[str, ...]
     """The tenancy (root compartment) and every active compartment below it."""
     compartment_names: dict[str, str]
+    tenancy_name: str = ""
+    """The tenancy's display name (get_tenancy); empty when it could not be read."""
 
 
 @dataclass(frozen=True)

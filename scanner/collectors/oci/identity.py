@@ -62,6 +62,8 @@ PERMISSIONS: dict[str, str] = {
 }
 """Each SDK operation this module calls → the OCI policy verb and resource type it needs."""
 
+CREDENTIAL_LISTS = ("list_api_keys", "list_auth_tokens", "list_customer_secret_keys")
+"""Per-user credential lists; together they make ``access_keys``."""
 REDACTED_FIELDS = frozenset({"token", "key", "key_value", "password", "secret", "seed"})
 """Credential value fields never kept in ``raw`` (list APIs do not return them anyway)."""
 ENTITY_ID = re.compile(
@@ -72,6 +74,11 @@ PEM_LINE = re.compile(r"-----(BEGIN|END) CERTIFICATE-----")
 
 
 # ────────────────────────────── fetch (SDK) ──────────────────────────────
+
+
+def side_list(operation: str) -> str:
+    """Payload key of a per-item list: ``list_api_keys`` → ``_api_keys``."""
+    return "_" + operation.removeprefix("list_")
 
 
 def fetch_users(unit: OciUnit, rec: Recorder, client: Any) -> list[dict[str, Any]]:
@@ -90,19 +97,11 @@ def fetch_users(unit: OciUnit, rec: Recorder, client: Any) -> list[dict[str, Any
     detailed: list[dict[str, Any]] = []
     for user in sorted(users or [], key=lambda u: str(u["id"])):
         uid = str(user["id"])
-        for field, operation, fn in (
-            ("_api_keys", "list_api_keys", client.list_api_keys),
-            ("_auth_tokens", "list_auth_tokens", client.list_auth_tokens),
-            (
-                "_customer_secret_keys",
-                "list_customer_secret_keys",
-                client.list_customer_secret_keys,
-            ),
-        ):
-            user[field] = list_all(
+        for operation in CREDENTIAL_LISTS:
+            user[side_list(operation)] = list_all(
                 rec,
                 operation,
-                fn,
+                getattr(client, operation),
                 uid,
                 resource_type=USER_TYPE,
                 resource_uid=uid,
@@ -294,7 +293,7 @@ def _active(item: Mapping[str, Any]) -> bool:
 
 def access_keys(user: Mapping[str, Any]) -> list[dict[str, Any]] | None:
     """API keys, auth tokens and customer secret keys; None unless all three were listed."""
-    lists = [user.get(f) for f in ("_api_keys", "_auth_tokens", "_customer_secret_keys")]
+    lists = [user.get(side_list(operation)) for operation in CREDENTIAL_LISTS]
     if any(items is None for items in lists):
         return None
     api_keys, tokens, secret_keys = lists
@@ -628,7 +627,7 @@ def collect(unit: OciUnit) -> Collected:
         compartments=fetch_compartments(unit, rec, client),
         tenancy=tenancy,
         region=unit.region,
-        tenancy_name=unit.scope.compartment_names.get(tenancy, "root"),
+        tenancy_name=unit.scope.tenancy_name or tenancy,
     )
     collected.gaps.extend(rec.gaps)
     collected.operations.update(rec.operations)

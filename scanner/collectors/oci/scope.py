@@ -77,5 +77,6 @@ def discover_scope(clients: OciClients) -> tuple[OciScope, Collected]:
         regions=regions,
         compartments=(tenancy, *(str(c["id"]) for c in active)),
         compartment_names=names,
+        tenancy_name=tenancy_name if tenancy_detail is not None else "",
     )
     return scope, Collected(resources=[account], gaps=rec.gaps, operations=rec.operations)
