@@ -13,7 +13,7 @@ import typer
 from scanner.cli_support import EXIT_ERROR, progress_hook
 from scanner.collectors.oci.clients import ENDPOINT_ENV, AuthMode, OciOptions
 from scanner.collectors.oci.collector import collect_oci, required_permissions
-from scanner.collectors.oci.permissions import policy_statements
+from scanner.collectors.oci.permissions import permission_report
 from scanner.model import Cloud, Snapshot
 from scanner.snapshot import write_snapshot
 
@@ -128,5 +128,5 @@ def print_permissions(cloud: Cloud, group: str) -> None:
     if cloud not in COLLECTABLE:
         typer.echo(f"error: no collector for {cloud.value} in this version", err=True)
         raise typer.Exit(EXIT_ERROR)
-    for statement in policy_statements(required_permissions().values(), group):
-        typer.echo(statement)
+    for line in permission_report(required_permissions().values(), group):
+        typer.echo(line)

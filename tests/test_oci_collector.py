@@ -17,7 +17,7 @@ import pytest
 from scanner.collectors.base import READ_ONLY_PREFIXES
 from scanner.collectors.oci.clients import OciOptions
 from scanner.collectors.oci.collector import SERVICES, collect_oci, required_permissions
-from scanner.collectors.oci.permissions import policy_statements
+from scanner.collectors.oci.permissions import permission_report, policy_statements
 from tests.support.oci_replay import OciReplayServer, Route, load_routes, write_oci_config
 
 REPO = Path(__file__).resolve().parents[1]
@@ -179,7 +179,12 @@ def test_cli_permissions_prints_the_policy() -> None:
     )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines == policy_statements(required_permissions(SERVICES).values(), "SecAudit")
+    needs = required_permissions(SERVICES).values()
+    assert lines == permission_report(needs, "SecAudit")
+    assert lines[: len(policy_statements(needs, "SecAudit"))] == policy_statements(
+        needs, "SecAudit"
+    )
+    assert "#   Security Administrator" in lines
 
 
 def test_retries_are_bounded_and_a_throttled_listing_is_a_scope_gap(tmp_path: Path) -> None:

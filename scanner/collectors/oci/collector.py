@@ -19,6 +19,7 @@ from scanner import __version__
 from scanner.collectors.base import Collected, PropDefault, PropPatch
 from scanner.collectors.oci import (
     connectivity,
+    domains,
     identity,
     kms,
     monitoring,
@@ -44,6 +45,7 @@ class Service:
 
 SERVICES: tuple[Service, ...] = (
     Service("identity", identity.collect, False, identity.PERMISSIONS),
+    Service("identity_domains", domains.collect, False, domains.PERMISSIONS),
     Service("monitoring", monitoring.collect_tenancy, False, monitoring.TENANCY_PERMISSIONS),
     Service("objectstorage", objectstorage.collect, True, objectstorage.PERMISSIONS),
     Service("kms", kms.collect, True, kms.PERMISSIONS),

@@ -25,10 +25,16 @@ def declared_permissions(modules: Iterable[tuple[str, Mapping[str, str]]]) -> di
     }
 
 
+DOMAIN_ROLE = "domain-role "
+"""Prefix of needs met by an identity-domain role, not by an IAM policy statement."""
+
+
 def policy_statements(needs: Iterable[str], group: str = "Auditors") -> list[str]:
     """Least-privilege statements: the weakest verb that covers each resource type."""
     strongest: dict[str, str] = {}
     for need in needs:
+        if need.startswith(DOMAIN_ROLE):
+            continue
         verb, _, resource = need.partition(" ")
         current = strongest.get(resource)
         if current is None or VERB_RANK[verb] > VERB_RANK[current]:
@@ -37,3 +43,23 @@ def policy_statements(needs: Iterable[str], group: str = "Auditors") -> list[str
         f"Allow group {group} to {strongest[resource]} {resource} in tenancy"
         for resource in sorted(strongest)
     ]
+
+
+def domain_roles(needs: Iterable[str]) -> list[str]:
+    """Identity-domain roles the collector's user needs in each identity domain."""
+    return sorted({need[len(DOMAIN_ROLE) :] for need in needs if need.startswith(DOMAIN_ROLE)})
+
+
+def permission_report(needs: Iterable[str], group: str = "Auditors") -> list[str]:
+    """What ``auditgraph permissions oci`` prints: statements, then domain roles."""
+    needs = list(needs)
+    lines = policy_statements(needs, group)
+    roles = domain_roles(needs)
+    if roles:
+        lines += [
+            "",
+            "# Identity domains: grant the members of "
+            f"{group} these domain roles in every identity domain:",
+            *(f"#   {role}" for role in roles),
+        ]
+    return lines
