@@ -39,7 +39,7 @@ from tests.support.oci_replay import OciReplayServer, Route, load_routes, write_
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "fixtures" / "oci" / "reference"
-SOURCE = REPO / "fixtures" / "estates" / "reference" / "source.yaml"
+SOURCE = REPO / "fixtures" / "oci" / "reference-expected.yaml"
 TENANCY = "ocid1.tenancy.oc1..aaaaaaaaacmeprod7xq2f5n4kz3w"
 DOMAIN = "ocid1.domain.oc1..aaaaaaaaacmeidentity3v7k"
 AWS_APP = "ocid1.domainapp.oc1..aaaaaaaaawsconsolefed2p"
@@ -75,8 +75,13 @@ def fixture_cert_sha256() -> str:
 
 
 def source_resources() -> dict[str, dict[str, Any]]:
-    source = yaml.safe_load(SOURCE.read_text(encoding="utf-8"))
-    return {r["uid"]: r for r in source["resources"]}
+    """The expected OCI resources and the AWS/Azure side of the reference estate."""
+    estate = REPO / "fixtures" / "estates" / "reference" / "source.yaml"
+    resources: dict[str, dict[str, Any]] = {}
+    for path in (SOURCE, estate):
+        source = yaml.safe_load(path.read_text(encoding="utf-8"))
+        resources.update({r["uid"]: r for r in source["resources"]})
+    return resources
 
 
 @pytest.fixture
@@ -255,7 +260,7 @@ def test_mfa_003_fails_only_for_the_trust_served_by_the_app_exempting_contractor
         if r["kind"] == "trust.saml" and r["props"].get("issuer") == ENTITY_ID
     ]
     estate = snapshot.model_copy(update={"resources": [*snapshot.resources, *trusts]})
-    config = load_config(SOURCE.parent / "estate.yaml")
+    config = load_config(REPO / "fixtures" / "estates" / "reference" / "estate.yaml")
     evaluation = evaluate_snapshot(estate, "test", load_catalog(REPO / "controls"), config)
     results = {
         (f.resource_name, f.status.value)

@@ -34,7 +34,7 @@ from tests.support.oci_replay import (
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures" / "oci" / "reference"
-SOURCE = ROOT / "fixtures" / "estates" / "reference" / "source.yaml"
+SOURCE = ROOT / "fixtures" / "oci" / "reference-expected.yaml"
 
 TENANCY = "ocid1.tenancy.oc1..aaaaaaaaacmeprod7xq2f5n4kz3w"
 ROOT_COMPARTMENT = TENANCY

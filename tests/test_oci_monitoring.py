@@ -40,7 +40,7 @@ from tests.support.oci_replay import (
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "fixtures" / "oci" / "reference"
-REFERENCE = REPO / "fixtures" / "estates" / "reference" / "source.yaml"
+REFERENCE = REPO / "fixtures" / "oci" / "reference-expected.yaml"
 TENANCY = "ocid1.tenancy.oc1..aaaaaaaaacmeprod7xq2f5n4kz3w"
 TRAIL = f"{TENANCY}/audit"
 DATA = "ocid1.compartment.oc1..aaaaaaaadataplatform2w"

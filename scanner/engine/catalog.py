@@ -38,6 +38,7 @@ CEL_FIELDS = ("when", "expression", "details")
 _GLOBAL_CALL = re.compile(r"(?<![.\w])([A-Za-z_]\w*)\s*\(")
 _PROPS_REF = re.compile(r"\bresource\.props\.([A-Za-z_]\w*)")
 _ANY_PROPS_REF = re.compile(r"\.props\.([A-Za-z_]\w*)")
+_HAS_REF = re.compile(r"\bhas\(\s*[\w.]*\.([A-Za-z_]\w*)\s*\)")
 _PARAMS_REF = re.compile(r"\bparams\.([A-Za-z_]\w*)")
 _RESOURCE_PATH = re.compile(r"\bresource((?:\.[A-Za-z_]\w*)+)")
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
@@ -57,6 +58,8 @@ class CompiledControl:
     """Paths below ``resource`` the CEL reads, recorded as evidence."""
     props_read: frozenset[str]
     """Every ``props`` field the CEL reads, on the resource or on visited resources."""
+    guarded: frozenset[str] = frozenset()
+    """Fields the CEL only tests for presence with ``has()``."""
 
     @property
     def id(self) -> str:
@@ -226,6 +229,7 @@ def _load_control_file(
             programs=programs,
             field_paths=_field_paths(control),
             props_read=_props_read(control),
+            guarded=_guarded(control),
         )
 
 
@@ -329,3 +333,8 @@ def _field_paths(control: Control) -> tuple[str, ...]:
 def _props_read(control: Control) -> frozenset[str]:
     texts = [getattr(control, name) or "" for name in CEL_FIELDS]
     return frozenset(match for text in texts for match in _ANY_PROPS_REF.findall(text))
+
+
+def _guarded(control: Control) -> frozenset[str]:
+    texts = [getattr(control, name) or "" for name in CEL_FIELDS]
+    return frozenset(match for text in texts for match in _HAS_REF.findall(text))

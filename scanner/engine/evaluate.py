@@ -109,7 +109,9 @@ class Evaluator:
                 yield finding
         yield from self._scope_gap_findings(control)
 
-    def _run(self, program: Any, resource: Resource) -> Outcome:
+    def _run(
+        self, program: Any, resource: Resource, guarded: frozenset[str] = frozenset()
+    ) -> Outcome:
         activation = {
             "resource": self.values.of(resource.uid),
             "params": self._params,
@@ -118,20 +120,21 @@ class Evaluator:
         try:
             value = program.evaluate(activation)
         except CELEvalError as exc:
-            return self._classify(exc)
+            return self._classify(exc, guarded)
         except Exception as exc:  # the CEL runtime failed inside a host function
             return Outcome(Status.ERROR, f"{type(exc).__name__}: {exc}")
         if isinstance(value, CELEvalError):
-            return self._classify(value)
+            return self._classify(value, guarded)
         return Outcome(Status.PASS, value=value)
 
-    def _classify(self, exc: CELEvalError) -> Outcome:
+    def _classify(self, exc: CELEvalError, guarded: frozenset[str]) -> Outcome:
         """Missing data (a key looked up and not found) → inconclusive; else error."""
         text = str(exc.args[0]) if exc.args else str(exc)
         detail = _flatten_text(exc.args).replace("\\", "")
         if not self.values.misses or _GENUINE_FAILURE.search(detail):
             return Outcome(Status.ERROR, text)
-        what = ", ".join(sorted(self.values.misses))
+        # Fields only tested with has() are looked up too, but are not what is missing.
+        what = ", ".join(sorted(self.values.misses - guarded) or sorted(self.values.misses))
         missing = sorted(
             uid for uid in self.values.visited if self.context.graph.resource(uid) is None
         )
@@ -147,7 +150,7 @@ class Evaluator:
     ) -> Finding | None:
         self.values.reset()
         if "when" in programs:
-            applicable = self._run(programs["when"], resource)
+            applicable = self._run(programs["when"], resource, control.guarded)
             if applicable.status is Status.PASS:
                 if not isinstance(applicable.value, celtypes.BoolType):
                     return self._finding(control, resource, Status.ERROR, "`when` is not a bool")
@@ -157,7 +160,7 @@ class Evaluator:
                 return self._finding(
                     control, resource, applicable.status, f"when: {applicable.reason}"
                 )
-        outcome = self._run(programs["expression"], resource)
+        outcome = self._run(programs["expression"], resource, control.guarded)
         related = sorted(self.values.visited - {resource.uid})
         gaps = self._gaps_for([resource.uid, *related], resource, control.props_read)
         if outcome.status is Status.PASS:
