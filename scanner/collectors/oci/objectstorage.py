@@ -141,6 +141,9 @@ def to_resource(
         props["public_links"] = len(requests)
     uid = bucket.get("id") or bucket_ref(region, namespace, bucket["name"])
     raw = {k: v for k, v in bucket.items() if not k.startswith("_")}
+    for side in ("replication_policies", "retention_rules", "preauthenticated_requests"):
+        if bucket.get(f"_{side}") is not None:
+            raw[side] = bucket[f"_{side}"]
     return Resource(
         uid=uid,
         cloud=Cloud.OCI,
