@@ -8,7 +8,7 @@ read-only property and the least-privilege policy are proven.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -19,7 +19,13 @@ T = TypeVar("T")
 ErrorClassifier = Callable[[BaseException], tuple[str, str] | None]
 """Maps an SDK exception to (error class, message); None for a bug to re-raise."""
 
-READ_ONLY_PREFIXES = ("get_", "list_", "summarize_")
+READ_ONLY_PREFIXES = ("get_", "list_", "summarize_", "describe_")
+READ_ONLY_OPERATIONS = frozenset({"generate_credential_report"})
+"""Operations outside the prefixes that only read (IAM classifies it as Read)."""
+
+
+def is_read_only(operation: str) -> bool:
+    return operation.startswith(READ_ONLY_PREFIXES) or operation in READ_ONLY_OPERATIONS
 
 
 @dataclass(frozen=True)
@@ -101,7 +107,7 @@ class Recorder:
 
         ``operation`` is the SDK method name (``list_buckets``); it must be read-only.
         """
-        if not operation.startswith(READ_ONLY_PREFIXES):
+        if not is_read_only(operation):
             raise ValueError(f"collectors only call read-only operations, not {operation}")
         self.operations.add(f"{self.service}.{operation}")
         try:
@@ -127,3 +133,67 @@ class Recorder:
                 )
             )
             return None
+
+
+def with_props(resource: Resource, **updates: Any) -> Resource:
+    """A copy of ``resource`` with fields replaced, validated again (props included)."""
+    return Resource.model_validate({**resource.model_dump(), **updates})
+
+
+def merge_resources(resources: Sequence[Resource]) -> list[Resource]:
+    """Resources with the same uid (filled by several services) become one."""
+    merged: dict[str, Resource] = {}
+    for resource in sorted(resources, key=lambda r: (r.uid, r.type, r.name)):
+        first = merged.get(resource.uid)
+        if first is None:
+            merged[resource.uid] = resource
+            continue
+        name = resource.name if first.name == first.uid else first.name
+        merged[resource.uid] = with_props(
+            first,
+            name=name,
+            props={**first.props, **resource.props},
+            tags={**first.tags, **resource.tags},
+            raw={**first.raw, **resource.raw},
+        )
+    return [merged[uid] for uid in sorted(merged)]
+
+
+def apply_patches(resources: list[Resource], patches: Sequence[PropPatch]) -> list[Resource]:
+    """Merge each patch into its resource (by uid, or by type, region and name)."""
+    by_uid = {r.uid: i for i, r in enumerate(resources)}
+    by_name = {(r.type, r.region, r.name): i for i, r in enumerate(resources)}
+    patched = list(resources)
+    ordered = sorted(
+        patches, key=lambda p: (p.uid or "", p.type, p.region, p.name, sorted(p.props))
+    )
+    for patch in ordered:
+        position = (
+            by_uid.get(patch.uid)
+            if patch.uid is not None
+            else by_name.get((patch.type, patch.region, patch.name))
+        )
+        if position is not None:
+            target = patched[position]
+            patched[position] = with_props(target, props={**target.props, **patch.props})
+    return patched
+
+
+def apply_defaults(resources: list[Resource], defaults: Sequence[PropDefault]) -> list[Resource]:
+    """Fill props that no service set, for resources of a type in a region."""
+    out = list(resources)
+    for default in sorted(defaults, key=lambda d: (d.type, d.region, sorted(d.props))):
+        for position, resource in enumerate(out):
+            if resource.type != default.type or resource.region != default.region:
+                continue
+            missing = {k: v for k, v in default.props.items() if k not in resource.props}
+            if missing:
+                out[position] = with_props(resource, props={**resource.props, **missing})
+    return out
+
+
+def finalise_resources(collected: Collected) -> list[Resource]:
+    """Merge same-uid resources, then apply patches and defaults, in that order."""
+    resources = merge_resources(collected.resources)
+    resources = apply_patches(resources, collected.patches)
+    return apply_defaults(resources, collected.defaults)

@@ -11,12 +11,15 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 import oci
 
 from scanner import __version__
-from scanner.collectors.base import Collected, PropDefault, PropPatch
+from scanner.collectors.base import (
+    Collected,
+    finalise_resources,
+    with_props,
+)
 from scanner.collectors.oci import (
     connectivity,
     domains,
@@ -76,70 +79,13 @@ def plan_units(
     ]
 
 
-def _with_props(resource: Resource, **updates: Any) -> Resource:
-    """A copy of ``resource`` with fields replaced, validated again (props included)."""
-    return Resource.model_validate({**resource.model_dump(), **updates})
-
-
-def merge_resources(resources: Sequence[Resource]) -> list[Resource]:
-    """Resources with the same uid (filled by several services) become one."""
-    merged: dict[str, Resource] = {}
-    for resource in sorted(resources, key=lambda r: (r.uid, r.type, r.name)):
-        first = merged.get(resource.uid)
-        if first is None:
-            merged[resource.uid] = resource
-            continue
-        name = resource.name if first.name == first.uid else first.name
-        merged[resource.uid] = _with_props(
-            first,
-            name=name,
-            props={**first.props, **resource.props},
-            tags={**first.tags, **resource.tags},
-            raw={**first.raw, **resource.raw},
-        )
-    return [merged[uid] for uid in sorted(merged)]
-
-
-def apply_patches(resources: list[Resource], patches: Sequence[PropPatch]) -> list[Resource]:
-    """Merge each patch into its resource (by uid, or by type, region and name)."""
-    by_uid = {r.uid: i for i, r in enumerate(resources)}
-    by_name = {(r.type, r.region, r.name): i for i, r in enumerate(resources)}
-    patched = list(resources)
-    ordered = sorted(
-        patches, key=lambda p: (p.uid or "", p.type, p.region, p.name, sorted(p.props))
-    )
-    for patch in ordered:
-        position = (
-            by_uid.get(patch.uid)
-            if patch.uid is not None
-            else by_name.get((patch.type, patch.region, patch.name))
-        )
-        if position is not None:
-            target = patched[position]
-            patched[position] = _with_props(target, props={**target.props, **patch.props})
-    return patched
-
-
-def apply_defaults(resources: list[Resource], defaults: Sequence[PropDefault]) -> list[Resource]:
-    """Fill props that no service set, for resources of a type in a region."""
-    out = list(resources)
-    for default in sorted(defaults, key=lambda d: (d.type, d.region, sorted(d.props))):
-        for position, resource in enumerate(out):
-            if resource.type != default.type or resource.region != default.region:
-                continue
-            missing = {k: v for k, v in default.props.items() if k not in resource.props}
-            if missing:
-                out[position] = _with_props(resource, props={**resource.props, **missing})
-    return out
-
-
 def inherit_vcn_flow_logs(resources: list[Resource]) -> list[Resource]:
     """A VCN-wide flow log covers each of its subnets."""
     vcn_logged = {
         r.uid for r in resources if r.kind == "net.network" and r.props.get("flow_logs_enabled")
     }
     return [
-        _with_props(r, props={**r.props, "flow_logs_enabled": True})
+        with_props(r, props={**r.props, "flow_logs_enabled": True})
         if r.kind == "net.subnet"
         and not r.props.get("flow_logs_enabled")
         and r.props.get("network_uid") in vcn_logged
@@ -162,7 +108,7 @@ def resolve_bucket_refs(resources: list[Resource]) -> list[Resource]:
             new_targets = [
                 {**t, "dst_uid": by_ref.get(t["dst_uid"], t["dst_uid"])} for t in targets
             ]
-            resource = _with_props(
+            resource = with_props(
                 resource, props={**resource.props, "replication_targets": new_targets}
             )
         resolved.append(resource)
@@ -188,10 +134,7 @@ def collect_oci(
             collected.extend(future.result())
             if progress is not None:
                 progress(f"{service.name} {region}", done, len(units))
-    resources = merge_resources(collected.resources)
-    resources = apply_patches(resources, collected.patches)
-    resources = apply_defaults(resources, collected.defaults)
-    resources = resolve_bucket_refs(inherit_vcn_flow_logs(resources))
+    resources = resolve_bucket_refs(inherit_vcn_flow_logs(finalise_resources(collected)))
     finished = datetime.now(UTC)
     manifest = Manifest(
         scanner_version=__version__,

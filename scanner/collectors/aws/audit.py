@@ -1,0 +1,106 @@
+"""CloudTrail trails and GuardDuty detectors.
+
+Regional: ``describe_trails`` in a region also returns multi-region trails whose home is
+elsewhere ("shadow" trails); each trail is collected only in its home region.
+GuardDuty detectors are per region and land on the account resource as
+``threat_detection`` (one PropPatch per region; a region without a detector, or with a
+disabled one, is a fact the control sees).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from scanner.collectors.aws.context import AwsUnit, jsonable
+from scanner.collectors.base import Collected, Recorder
+from scanner.model import Cloud, Resource
+
+SERVICE = "cloudtrail"
+TRAIL_TYPE = "aws.cloudtrail.trail"
+PERMISSIONS: dict[str, str] = {
+    "cloudtrail:DescribeTrails": "cloudtrail:DescribeTrails",
+    "cloudtrail:GetTrailStatus": "cloudtrail:GetTrailStatus",
+    "cloudtrail:GetEventSelectors": "cloudtrail:GetEventSelectors",
+}
+
+
+def fetch_trails(unit: AwsUnit, rec: Recorder) -> list[dict[str, Any]]:
+    client = unit.client("cloudtrail")
+    listed = rec.call(
+        "describe_trails",
+        client.describe_trails,
+        includeShadowTrails=False,
+        resource_type=TRAIL_TYPE,
+        kind="log.trail",
+    )
+    trails: list[dict[str, Any]] = []
+    for trail in (listed or {}).get("trailList", []):
+        arn = trail["TrailARN"]
+        status = rec.call(
+            "get_trail_status",
+            client.get_trail_status,
+            Name=arn,
+            resource_uid=arn,
+            fields=["is_logging"],
+        )
+        selectors = rec.call(
+            "get_event_selectors",
+            client.get_event_selectors,
+            TrailName=arn,
+            resource_uid=arn,
+            fields=["data_events"],
+        )
+        trails.append({**trail, "_status": status, "_selectors": selectors})
+    return trails
+
+
+def _logs_data_events(selectors: Mapping[str, Any]) -> bool:
+    for selector in selectors.get("EventSelectors") or []:
+        if any(r.get("Type") == "AWS::S3::Object" for r in selector.get("DataResources") or []):
+            return True
+    for selector in selectors.get("AdvancedEventSelectors") or []:
+        for field in selector.get("FieldSelectors") or []:
+            if field.get("Field") == "resources.type" and "AWS::S3::Object" in (
+                field.get("Equals") or []
+            ):
+                return True
+    return False
+
+
+def to_resource(trail: Mapping[str, Any], account: str) -> Resource:
+    props: dict[str, Any] = {
+        "multi_region": bool(trail.get("IsMultiRegionTrail")),
+        "log_file_validation": bool(trail.get("LogFileValidationEnabled")),
+        "kms_encrypted": trail.get("KmsKeyId") is not None,
+    }
+    status = trail.get("_status")
+    if status is not None:
+        props["is_logging"] = bool(status.get("IsLogging"))
+    bucket = trail.get("S3BucketName")
+    if bucket:
+        props["sink_uid"] = f"arn:aws:s3:::{bucket}"
+    raw = {k: v for k, v in trail.items() if not k.startswith("_")}
+    if trail.get("_selectors") is not None:
+        raw["data_events"] = _logs_data_events(trail["_selectors"])
+    return Resource(
+        uid=trail["TrailARN"],
+        cloud=Cloud.AWS,
+        account=account,
+        region=str(trail.get("HomeRegion")),
+        type=TRAIL_TYPE,
+        kind="log.trail",
+        name=str(trail["Name"]),
+        props=props,
+        raw=jsonable(raw),
+    )
+
+
+def collect(unit: AwsUnit) -> Collected:
+    rec = unit.recorder(SERVICE)
+    trails = [t for t in fetch_trails(unit, rec) if t.get("HomeRegion") == unit.region]
+    return Collected(
+        resources=[to_resource(t, unit.scope.account) for t in trails],
+        gaps=rec.gaps,
+        operations=rec.operations,
+    )
