@@ -29,6 +29,8 @@ from rich.console import Console
 from scanner import __version__
 from scanner.bundled import controls_dir, reference_estate, reports_dir
 from scanner.cli_collect import (
+    AwsOrgRoleOpt,
+    AwsProfileOpt,
     CollectOptions,
     OciAuthOpt,
     OciConfigOpt,
@@ -183,19 +185,24 @@ def scan(
     oci_endpoint: OciEndpointOpt = None,
     regions: RegionsOpt = None,
     workers: WorkersOpt = 8,
+    aws_profile: AwsProfileOpt = None,
+    aws_org_role: AwsOrgRoleOpt = None,
 ) -> None:
     """Scan an estate: collect (or load) a snapshot, evaluate every control, write reports.
 
     With [bold]--cloud oci[/bold] the estate is collected live (read-only API calls) into
     OUT/snapshot, then evaluated. [bold]--demo[/bold] scans the bundled reference estate;
     [bold]--snapshot[/bold] a saved snapshot folder (there --cloud only filters findings).
-    Live collectors for AWS and Azure are not in this version.
+    [bold]--cloud aws[/bold] collects AWS with boto3's credential chain. A live collector for
+    Azure is not in this version.
 
     [bold]Examples[/bold]
       auditgraph scan --demo
       auditgraph scan --cloud oci
       auditgraph scan --cloud oci --oci-profile AUDIT --regions eu-frankfurt-1,eu-amsterdam-1
       auditgraph scan --cloud oci --oci-auth instance_principal --fail-on high
+      auditgraph scan --cloud aws --aws-profile audit --regions eu-west-1,eu-central-1
+      auditgraph scan --cloud aws --aws-org-role OrganizationAccountAccessRole
       auditgraph scan --demo --framework gdpr --format html --out gdpr-report
       auditgraph scan --snapshot snap/ --config estate.yaml --fail-on high
       auditgraph scan --demo --cloud aws --severity high --json
@@ -210,12 +217,12 @@ def scan(
         _evaluate(estate / "snapshot", config or estate / "estate.yaml", opts)
     if snapshot is not None:
         _evaluate(snapshot, config, opts)
-    require_collectable(split_values(clouds, CLOUD_IDS, "--cloud"))
+    selected = require_collectable(split_values(clouds, CLOUD_IDS, "--cloud"))
     collect_options = CollectOptions(
-        oci_config, oci_profile, oci_auth, oci_endpoint, regions, workers
+        oci_config, oci_profile, oci_auth, oci_endpoint, regions, workers, aws_profile, aws_org_role
     )
     with reported_errors():
-        collect_to(out / "snapshot", collect_options, not (quiet or json_output))
+        collect_to(out / "snapshot", selected, collect_options, not (quiet or json_output))
     _evaluate(out / "snapshot", config, opts)
 
 
@@ -269,6 +276,8 @@ def collect(
     oci_endpoint: OciEndpointOpt = None,
     regions: RegionsOpt = None,
     workers: WorkersOpt = 8,
+    aws_profile: AwsProfileOpt = None,
+    aws_org_role: AwsOrgRoleOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Collect a snapshot from a cloud with read-only API calls; evaluate it later.
@@ -279,12 +288,15 @@ def collect(
     [bold]Examples[/bold]
       auditgraph collect --cloud oci --out snap/
       auditgraph collect --cloud oci --oci-auth instance_principal --regions eu-frankfurt-1
+      AWS_ENDPOINT_URL=http://127.0.0.1:5000 auditgraph collect --cloud aws --out snap/
       auditgraph evaluate snap/
     """
-    require_collectable([cloud.value])
-    options = CollectOptions(oci_config, oci_profile, oci_auth, oci_endpoint, regions, workers)
+    selected = require_collectable([cloud.value])
+    options = CollectOptions(
+        oci_config, oci_profile, oci_auth, oci_endpoint, regions, workers, aws_profile, aws_org_role
+    )
     with reported_errors():
-        snapshot = collect_to(out, options, not quiet)
+        snapshot = collect_to(out, selected, options, not quiet)
     counts = snapshot.manifest.counts
     typer.echo(
         f"{out}: {counts.get('resources', 0)} resources, {counts.get('edges', 0)} edges, "

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
@@ -11,14 +12,18 @@ from typing import Annotated
 import typer
 
 from scanner.cli_support import EXIT_ERROR, progress_hook
+from scanner.collectors.aws.clients import AwsOptions
+from scanner.collectors.aws.collector import collect_aws
+from scanner.collectors.aws.collector import required_permissions as aws_permissions
+from scanner.collectors.aws.permissions import aws_policy_document
 from scanner.collectors.oci.clients import ENDPOINT_ENV, AuthMode, OciOptions
-from scanner.collectors.oci.collector import collect_oci, required_permissions
+from scanner.collectors.oci.collector import collect_oci
+from scanner.collectors.oci.collector import required_permissions as oci_permissions
 from scanner.collectors.oci.permissions import permission_report
 from scanner.model import Cloud, Snapshot
+from scanner.pipeline import ProgressHook
 from scanner.snapshot import write_snapshot
-
-COLLECTABLE: tuple[Cloud, ...] = (Cloud.OCI,)
-"""Clouds with a live collector in this version."""
+from scanner.snapshot.merge import merge_snapshots
 
 OciConfigOpt = Annotated[
     Path | None,
@@ -61,6 +66,23 @@ RegionsOpt = Annotated[
         rich_help_panel="Collection",
     ),
 ]
+AwsProfileOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--aws-profile",
+        help="Profile of the AWS config (default: the standard credential chain).",
+        rich_help_panel="AWS",
+    ),
+]
+AwsOrgRoleOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--aws-org-role",
+        metavar="ROLE",
+        help="Assume this role in every member account of the organisation.",
+        rich_help_panel="AWS",
+    ),
+]
 WorkersOpt = Annotated[
     int,
     typer.Option(
@@ -77,6 +99,19 @@ class CollectOptions:
     oci_endpoint: str | None = None
     regions: str | None = None
     workers: int = 8
+    aws_profile: str | None = None
+    aws_org_role: str | None = None
+
+    def region_list(self) -> tuple[str, ...]:
+        return tuple(r.strip() for r in (self.regions or "").split(",") if r.strip())
+
+    def aws(self) -> AwsOptions:
+        return AwsOptions(
+            profile=self.aws_profile,
+            regions=self.region_list(),
+            org_role=self.aws_org_role,
+            max_workers=self.workers,
+        )
 
     def oci(self) -> OciOptions:
         if self.oci_auth not in ("config", "instance_principal", "resource_principal"):
@@ -84,12 +119,11 @@ class CollectOptions:
                 "use config, instance_principal or resource_principal", param_hint="--oci-auth"
             )
         auth: AuthMode = self.oci_auth  # type: ignore[assignment]
-        regions = tuple(r.strip() for r in (self.regions or "").split(",") if r.strip())
         return OciOptions(
             auth=auth,
             config_file=self.oci_config,
             profile=self.oci_profile,
-            regions=regions,
+            regions=self.region_list(),
             endpoint=self.oci_endpoint,
             max_workers=self.workers,
         )
@@ -116,17 +150,51 @@ def require_collectable(clouds: list[str]) -> list[Cloud]:
     return selected
 
 
-def collect_to(folder: Path, options: CollectOptions, show_progress: bool) -> Snapshot:
-    """Collect OCI (the one live collector) and write the snapshot folder."""
-    oci_options = options.oci()
-    with progress_hook(show_progress, 1, verb="Collecting", noun="OCI") as hook:
-        snapshot, _ = collect_oci(oci_options, progress=hook)
-    return write_snapshot(snapshot, folder)
+def _collect_oci(options: CollectOptions, hook: ProgressHook | None) -> Snapshot:
+    snapshot, _ = collect_oci(options.oci(), progress=hook)
+    return snapshot
+
+
+def _collect_aws(options: CollectOptions, hook: ProgressHook | None) -> Snapshot:
+    snapshot, _, _ = collect_aws(options.aws(), progress=hook)
+    return snapshot
+
+
+def _oci_permissions(group: str) -> list[str]:
+    return permission_report(oci_permissions().values(), group)
+
+
+def _aws_permissions(group: str) -> list[str]:
+    return [aws_policy_document(aws_permissions(organisation=True).values())]
+
+
+COLLECTORS: dict[Cloud, Callable[[CollectOptions, ProgressHook | None], Snapshot]] = {
+    Cloud.OCI: _collect_oci,
+    Cloud.AWS: _collect_aws,
+}
+"""Clouds with a live collector in this version, registered explicitly."""
+PERMISSION_REPORTS: dict[Cloud, Callable[[str], list[str]]] = {
+    Cloud.OCI: _oci_permissions,
+    Cloud.AWS: _aws_permissions,
+}
+COLLECTABLE: tuple[Cloud, ...] = tuple(COLLECTORS)
+
+
+def collect_to(
+    folder: Path, clouds: list[Cloud], options: CollectOptions, show_progress: bool
+) -> Snapshot:
+    """Collect each cloud, merge the parts, write the snapshot folder."""
+    parts = []
+    for cloud in clouds:
+        with progress_hook(show_progress, 1, verb="Collecting", noun=cloud.value) as hook:
+            parts.append(COLLECTORS[cloud](options, hook))
+    return write_snapshot(merge_snapshots(parts), folder)
 
 
 def print_permissions(cloud: Cloud, group: str) -> None:
-    if cloud not in COLLECTABLE:
+    report = PERMISSION_REPORTS.get(cloud)
+    if report is None:
         typer.echo(f"error: no collector for {cloud.value} in this version", err=True)
         raise typer.Exit(EXIT_ERROR)
-    for line in permission_report(required_permissions().values(), group):
+    for line in report(group):
         typer.echo(line)

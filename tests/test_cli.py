@@ -130,9 +130,9 @@ def test_scan_without_a_source_says_what_to_give() -> None:
 
 
 def test_scan_of_a_cloud_without_collector_is_a_clear_error() -> None:
-    result = run("scan", "--cloud", "aws")
+    result = run("scan", "--cloud", "azure")
     assert result.exit_code == 2
-    assert "live collection for aws is not available yet" in result.stderr
+    assert "live collection for azure is not available yet" in result.stderr
     no_traceback(result)
 
 

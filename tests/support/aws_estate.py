@@ -1,0 +1,247 @@
+"""Populate an AWS endpoint (a moto server) with the AWS part of the reference estate.
+
+``python -m tests.support.aws_estate http://127.0.0.1:5000`` seeds a running moto server;
+tests call :func:`populate` with boto3 pointed at their own server. Everything is created
+with the ordinary AWS APIs, so the same script documents what each planted problem is.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import sys
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
+
+OCI_IDP = "https://idcs-4f1c9a2b7e.identity.oraclecloud.com:443/fed"
+REGION = "eu-west-1"
+
+
+def _certificate(common_name: str, days: int) -> str:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now)
+        .not_valid_after(now + timedelta(days=days))
+        .sign(key, hashes.SHA256())
+    )
+    der = cert.public_bytes(serialization.Encoding.DER)
+    return base64.b64encode(der).decode()
+
+
+def saml_metadata(entity_id: str, certificate_b64: str) -> str:
+    """IdP metadata as an identity provider publishes it (padded past botocore's minimum)."""
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" '
+        f'entityID="{entity_id}">'
+        '<md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">'
+        '<md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#">'
+        f"<ds:X509Data><ds:X509Certificate>{certificate_b64}</ds:X509Certificate></ds:X509Data>"
+        "</ds:KeyInfo></md:KeyDescriptor>"
+        '<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" '
+        f'Location="{entity_id}/sso"/>'
+        "</md:IDPSSODescriptor></md:EntityDescriptor>"
+    )
+
+
+def populate(endpoint: str | None = None) -> dict[str, Any]:
+    """Create the estate; return the names of what was created."""
+    kw: dict[str, Any] = {"endpoint_url": endpoint} if endpoint else {}
+    iam = boto3.client("iam", region_name="us-east-1", **kw)
+    s3 = boto3.client("s3", region_name=REGION, **kw)
+    s3_use1 = boto3.client("s3", region_name="us-east-1", **kw)
+    kms = boto3.client("kms", region_name=REGION, **kw)
+    ec2 = boto3.client("ec2", region_name=REGION, **kw)
+    trail = boto3.client("cloudtrail", region_name=REGION, **kw)
+
+    # Federation: the SAML provider pins a certificate the OCI domain has rotated away from.
+    provider = iam.create_saml_provider(
+        Name="acme-oci-identity",
+        SAMLMetadataDocument=saml_metadata(OCI_IDP, _certificate("old-signing", 340)),
+    )["SAMLProviderArn"]
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Federated": provider},
+                "Action": "sts:AssumeRoleWithSAML",
+                "Condition": {"StringEquals": {"SAML:aud": "https://signin.aws.amazon.com/saml"}},
+            }
+        ],
+    }
+    iam.create_role(RoleName="AcmeFederatedAdmins", AssumeRolePolicyDocument=json.dumps(trust))
+
+    # A console user without MFA (planted), a break-glass user with MFA, a CI user.
+    iam.create_user(UserName="ops-legacy")
+    iam.create_login_profile(UserName="ops-legacy", Password="Correct-Horse-9!")
+    iam.create_user(UserName="breakglass-aws")
+    iam.create_login_profile(UserName="breakglass-aws", Password="Correct-Horse-9!")
+    serial = iam.create_virtual_mfa_device(VirtualMFADeviceName="breakglass-aws")[
+        "VirtualMFADevice"
+    ]["SerialNumber"]
+    iam.enable_mfa_device(
+        UserName="breakglass-aws",
+        SerialNumber=serial,
+        AuthenticationCode1="123456",
+        AuthenticationCode2="654321",
+    )
+    iam.create_user(UserName="ci-deployer")
+    iam.create_access_key(UserName="ci-deployer")
+    full = iam.create_policy(
+        PolicyName="ci-full-access",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+            }
+        ),
+    )["Policy"]["Arn"]
+    iam.attach_user_policy(UserName="ci-deployer", PolicyArn=full)
+
+    # Keys: imported material shared with OCI, and a provider-generated key in us-east-1.
+    imported = kms.create_key(
+        Origin="EXTERNAL",
+        Description="acme-datalake-imported",
+        Tags=[
+            {"TagKey": "key_lineage", "TagValue": "imported_from_hsm"},
+            {"TagKey": "key_material_id", "TagValue": "mat-datalake-2026"},
+        ],
+    )["KeyMetadata"]["Arn"]
+
+    # Storage: the cross-cloud replica (SSE-S3, planted) replicating on to us-east-1 (planted).
+    for client, name, region in (
+        (s3, "acme-datalake-replica-euw1", REGION),
+        (s3_use1, "acme-datalake-replica-use1", "us-east-1"),
+    ):
+        if region == "us-east-1":
+            client.create_bucket(Bucket=name)
+        else:
+            client.create_bucket(
+                Bucket=name, CreateBucketConfiguration={"LocationConstraint": region}
+            )
+        client.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+        client.put_bucket_tagging(
+            Bucket=name, Tagging={"TagSet": [{"Key": "data_class", "Value": "personal"}]}
+        )
+        client.put_public_access_block(
+            Bucket=name,
+            PublicAccessBlockConfiguration={
+                "BlockPublicAcls": True,
+                "IgnorePublicAcls": True,
+                "BlockPublicPolicy": True,
+                "RestrictPublicBuckets": True,
+            },
+        )
+        client.put_bucket_policy(
+            Bucket=name,
+            Policy=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "TlsOnly",
+                            "Effect": "Deny",
+                            "Principal": "*",
+                            "Action": "s3:*",
+                            "Resource": [f"arn:aws:s3:::{name}", f"arn:aws:s3:::{name}/*"],
+                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                        }
+                    ],
+                }
+            ),
+        )
+    use1_key = boto3.client("kms", region_name="us-east-1", **kw).create_key(
+        Description="replica-use1-cmk"
+    )["KeyMetadata"]["Arn"]
+    s3_use1.put_bucket_encryption(
+        Bucket="acme-datalake-replica-use1",
+        ServerSideEncryptionConfiguration={
+            "Rules": [
+                {
+                    "ApplyServerSideEncryptionByDefault": {
+                        "SSEAlgorithm": "aws:kms",
+                        "KMSMasterKeyID": use1_key,
+                    }
+                }
+            ]
+        },
+    )
+    role = iam.create_role(
+        RoleName="s3-crr",
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "s3.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            }
+        ),
+    )["Role"]["Arn"]
+    s3.put_bucket_replication(
+        Bucket="acme-datalake-replica-euw1",
+        ReplicationConfiguration={
+            "Role": role,
+            "Rules": [
+                {
+                    "ID": "dr-copy",
+                    "Status": "Enabled",
+                    "Priority": 1,
+                    "Filter": {"Prefix": ""},
+                    "DeleteMarkerReplication": {"Status": "Disabled"},
+                    "Destination": {"Bucket": "arn:aws:s3:::acme-datalake-replica-use1"},
+                }
+            ],
+        },
+    )
+
+    # Network: a bastion security group open only to a partner range.
+    vpc = ec2.describe_vpcs()["Vpcs"][0]["VpcId"]
+    group = ec2.create_security_group(GroupName="sg-bastion", Description="bastion", VpcId=vpc)[
+        "GroupId"
+    ]
+    ec2.authorize_security_group_ingress(
+        GroupId=group,
+        IpPermissions=[
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 22,
+                "ToPort": 22,
+                "IpRanges": [{"CidrIp": "203.0.113.0/24"}],
+            }
+        ],
+    )
+
+    # Audit: a single-region trail (planted).
+    s3.create_bucket(
+        Bucket="acme-cloudtrail-logs", CreateBucketConfiguration={"LocationConstraint": REGION}
+    )
+    trail.create_trail(
+        Name="security-trail",
+        S3BucketName="acme-cloudtrail-logs",
+        IsMultiRegionTrail=False,
+        EnableLogFileValidation=True,
+    )
+    trail.start_logging(Name="security-trail")
+    return {"saml_provider": provider, "imported_key": imported, "security_group": group}
+
+
+if __name__ == "__main__":
+    print(json.dumps(populate(sys.argv[1] if len(sys.argv) > 1 else None), indent=2))
