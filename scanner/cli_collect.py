@@ -20,6 +20,7 @@ from scanner.collectors.oci.clients import ENDPOINT_ENV, AuthMode, OciOptions
 from scanner.collectors.oci.collector import collect_oci
 from scanner.collectors.oci.collector import required_permissions as oci_permissions
 from scanner.collectors.oci.permissions import permission_report
+from scanner.collectors.refs import resolve_references
 from scanner.model import Cloud, Snapshot
 from scanner.pipeline import ProgressHook
 from scanner.snapshot import write_snapshot
@@ -188,7 +189,7 @@ def collect_to(
     for cloud in clouds:
         with progress_hook(show_progress, 1, verb="Collecting", noun=cloud.value) as hook:
             parts.append(COLLECTORS[cloud](options, hook))
-    return write_snapshot(merge_snapshots(parts), folder)
+    return write_snapshot(resolve_references(merge_snapshots(parts)), folder)
 
 
 def print_permissions(cloud: Cloud, group: str) -> None:

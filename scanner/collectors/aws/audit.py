@@ -1,10 +1,8 @@
-"""CloudTrail trails and GuardDuty detectors.
+"""CloudTrail trails.
 
 Regional: ``describe_trails`` in a region also returns multi-region trails whose home is
-elsewhere ("shadow" trails); each trail is collected only in its home region.
-GuardDuty detectors are per region and land on the account resource as
-``threat_detection`` (one PropPatch per region; a region without a detector, or with a
-disabled one, is a fact the control sees).
+elsewhere ("shadow" trails); each trail is collected only in its home region. S3 data
+events on buckets are read by :mod:`trail_events`; GuardDuty by :mod:`guardduty`.
 """
 
 from __future__ import annotations

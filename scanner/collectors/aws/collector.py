@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 import boto3
 
 from scanner import __version__
-from scanner.collectors.aws import scope
+from scanner.collectors.aws import audit, datasync, guardduty, scope, trail_events
 from scanner.collectors.aws.clients import AwsClients, AwsOptions, OperationLog
 from scanner.collectors.aws.context import GLOBAL, AwsUnit, ServiceCollector
 from scanner.collectors.aws.errors import classify_aws_error
@@ -32,7 +32,12 @@ class Service:
     """API operation (``service:Operation``) → IAM action it needs."""
 
 
-SERVICES: tuple[Service, ...] = ()
+SERVICES: tuple[Service, ...] = (
+    Service("cloudtrail", audit.collect, True, audit.PERMISSIONS),
+    Service("cloudtrail-data-events", trail_events.collect, False, trail_events.PERMISSIONS),
+    Service("guardduty", guardduty.collect, False, guardduty.PERMISSIONS),
+    Service("datasync", datasync.collect, True, datasync.PERMISSIONS),
+)
 
 UnitProgress = Callable[[str, int, int], None]
 
@@ -75,9 +80,11 @@ def collect_aws(
     options: AwsOptions,
     services: Sequence[Service] = SERVICES,
     progress: UnitProgress | None = None,
+    clients: AwsClients | None = None,
 ) -> tuple[Snapshot, Collected, OperationLog]:
+    """Collect; ``clients`` is the one seam for tests that need botocore's Stubber."""
     started = datetime.now(UTC)
-    root = AwsClients.from_options(options)
+    root = clients or AwsClients.from_options(options)
     root.identify()
     collected = Collected()
     accounts = [root.account]
@@ -87,17 +94,17 @@ def collect_aws(
     units: list[tuple[Service, AwsUnit]] = []
     scoped_regions: set[str] = set()
     for account in accounts:
-        clients = _account_clients(root, account, collected)
-        if clients is None:
+        account_clients = _account_clients(root, account, collected)
+        if account_clients is None:
             continue
-        clients.account = account
-        regions, discovered = scope.discover_regions(clients)
+        account_clients.account = account
+        regions, discovered = scope.discover_regions(account_clients)
         collected.extend(discovered)
         scoped_regions.update(regions)
-        account_scope = scope.scope_for(clients, regions)
+        account_scope = scope.scope_for(account_clients, regions)
         for service in services:
             for region in regions if service.regional else (GLOBAL,):
-                units.append((service, AwsUnit(clients, account_scope, region)))
+                units.append((service, AwsUnit(account_clients, account_scope, region)))
     with ThreadPoolExecutor(max_workers=max(1, options.max_workers)) as pool:
         futures = [pool.submit(service.collect, unit) for service, unit in units]
         for done, ((service, unit), future) in enumerate(zip(units, futures, strict=True), 1):

@@ -34,6 +34,7 @@ from scanner.collectors.oci.clients import OciClients, OciOptions
 from scanner.collectors.oci.context import OciUnit, ServiceCollector
 from scanner.collectors.oci.permissions import declared_permissions
 from scanner.collectors.oci.scope import discover_scope
+from scanner.collectors.refs import reference_index, resolve_in_resources
 from scanner.model import CloudScope, Manifest, Resource, Snapshot
 
 
@@ -94,27 +95,6 @@ def inherit_vcn_flow_logs(resources: list[Resource]) -> list[Resource]:
     ]
 
 
-def resolve_bucket_refs(resources: list[Resource]) -> list[Resource]:
-    """Replication targets named by (region, namespace, bucket) → the bucket's OCID."""
-    by_ref = {
-        objectstorage.bucket_ref(r.region, str(r.raw.get("namespace")), r.name): r.uid
-        for r in resources
-        if r.type == objectstorage.BUCKET_TYPE
-    }
-    resolved = []
-    for resource in resources:
-        targets = resource.props.get("replication_targets")
-        if resource.type == objectstorage.BUCKET_TYPE and targets:
-            new_targets = [
-                {**t, "dst_uid": by_ref.get(t["dst_uid"], t["dst_uid"])} for t in targets
-            ]
-            resource = with_props(
-                resource, props={**resource.props, "replication_targets": new_targets}
-            )
-        resolved.append(resource)
-    return resolved
-
-
 def collect_oci(
     options: OciOptions,
     services: Sequence[Service] = SERVICES,
@@ -134,7 +114,8 @@ def collect_oci(
             collected.extend(future.result())
             if progress is not None:
                 progress(f"{service.name} {region}", done, len(units))
-    resources = resolve_bucket_refs(inherit_vcn_flow_logs(finalise_resources(collected)))
+    resources = inherit_vcn_flow_logs(finalise_resources(collected))
+    resources = resolve_in_resources(resources, reference_index(resources))
     finished = datetime.now(UTC)
     manifest = Manifest(
         scanner_version=__version__,

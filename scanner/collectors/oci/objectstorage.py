@@ -14,6 +14,7 @@ from typing import Any
 from scanner.collectors.base import Collected, Recorder
 from scanner.collectors.oci.context import OciUnit, list_all, to_plain
 from scanner.collectors.oci.tags import classification, flatten_tags
+from scanner.collectors.refs import oci_bucket_ref
 from scanner.model import Cloud, Resource
 
 SERVICE = "objectstorage"
@@ -27,11 +28,6 @@ PERMISSIONS: dict[str, str] = {
     "list_preauthenticated_requests": "read buckets",
 }
 """Each SDK operation this module calls → the OCI policy verb and resource type it needs."""
-
-
-def bucket_ref(region: str, namespace: str, name: str) -> str:
-    """Placeholder uid for a bucket named by a replication policy, resolved later."""
-    return f"oci-bucket-ref:{region}/{namespace}/{name}"
 
 
 def fetch_buckets(unit: OciUnit, rec: Recorder) -> list[dict[str, Any]]:
@@ -125,7 +121,7 @@ def to_resource(
     if policies is not None:
         props["replication_targets"] = [
             {
-                "dst_uid": bucket_ref(
+                "dst_uid": oci_bucket_ref(
                     p["destination_region_name"], namespace, p["destination_bucket_name"]
                 ),
                 "mechanism": "oci_replication_policy",
@@ -139,7 +135,7 @@ def to_resource(
     requests = bucket.get("_preauthenticated_requests")
     if requests is not None:
         props["public_links"] = len(requests)
-    uid = bucket.get("id") or bucket_ref(region, namespace, bucket["name"])
+    uid = bucket.get("id") or oci_bucket_ref(region, namespace, bucket["name"])
     raw = {k: v for k, v in bucket.items() if not k.startswith("_")}
     for side in ("replication_policies", "retention_rules", "preauthenticated_requests"):
         if bucket.get(f"_{side}") is not None:
