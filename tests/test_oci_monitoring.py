@@ -16,15 +16,10 @@ import pytest
 import yaml
 
 from scanner.bundled import controls_dir
-from scanner.collectors.base import Collected, PropPatch
+from scanner.collectors.base import Collected, PropPatch, apply_patches
 from scanner.collectors.oci import monitoring, objectstorage
 from scanner.collectors.oci.clients import OciOptions
-from scanner.collectors.oci.collector import (
-    Service,
-    apply_patches,
-    collect_oci,
-    required_permissions,
-)
+from scanner.collectors.oci.collector import Service, collect_oci, required_permissions
 from scanner.collectors.oci.permissions import policy_statements
 from scanner.config import EstateConfig
 from scanner.engine.catalog import Catalog, load_catalog

@@ -1,22 +1,23 @@
 """IAM: account summary, users, roles, SAML/OIDC providers, full-admin policies.
 
 Global: one unit per account, every resource in region ``global``. ``fetch_*`` talk to
-the SDK (their ``_``-prefixed keys carry per-item detail, None where a call failed);
+the SDK (``_``-prefixed keys carry per-item detail, None where its call failed);
 everything else is pure.
 
-- Users: ``list_users`` plus the credential report (``password_enabled`` →
-  ``console_access``, ``mfa_active`` → ``mfa_enabled``), generated and polled a bounded
-  number of times while AWS says STARTED. AWS reuses a report for up to four hours: a user
-  it does not list yet gets a gap, not a guess. ``mfa_type`` comes from the user's MFA
-  serials: one the virtual-device list names is ``virtual``, a ``u2f`` ARN is ``fido``,
-  any other is a ``hardware`` token; the strongest device wins. No secret is ever kept:
-  these APIs return access key ids, never secret keys, and virtual-device seeds are
-  dropped inside :func:`fetch_virtual_mfa`.
+- Users: ``list_users`` plus the credential report, generated and polled a bounded number
+  of times while AWS says STARTED. ``console_access`` is the report's
+  ``password_enabled``; AWS reuses a report for up to four hours, so a user it does not
+  list yet gets a gap, not a guess. ``mfa_enabled`` and ``mfa_type`` come from the user's
+  live MFA devices (the report's ``mfa_active`` when they cannot be listed): a serial the
+  virtual-device list names is ``virtual``, a ``u2f`` ARN ``fido``, any other serial a
+  ``hardware`` token; the strongest device wins. No secret is kept: these APIs return
+  access key ids, never secret keys, and virtual-device seeds are dropped inside
+  :func:`fetch_virtual_mfa`.
 - Root: the report's ``<root_account>`` row. ``arn:aws:iam::<acct>:root`` is the account
   resource's uid, so the root user is ``arn:aws:iam::<acct>:user/<root_account>`` (no IAM
-  user name may contain ``<``: it never collides). The report gives no root key ids; its
-  keys are named by column (``access_key_1``). Its ``console_access`` is unknown (the
-  report says ``not_supported``).
+  user name may contain ``<``: it never collides). The report gives no root key ids: its
+  keys are named by column (``access_key_1``). Unknown for root: ``console_access`` (the
+  report says ``not_supported``) and the type of a non-virtual MFA device.
 - Empty lists (no access keys, no federated or external principals) are left out, as the
   reference estate does; a policy's ``attached_to`` is always set once read (PAM-002 uses
   an empty one).
@@ -25,12 +26,13 @@ everything else is pure.
   ``SAML:aud``/``<provider>:aud``) and ``external_accounts``. ``is_admin``: an attached
   AdministratorAccess, customer-managed or inline policy allows ``*`` on ``*``. Other
   AWS-managed policies are taken not to (none other grants that); a policy that could not
-  be read makes a non-admin answer unknown.
+  be read makes a "no" unknown.
 - SAML providers (``trust.saml``): issuer and pinned certificate from the metadata
   (:mod:`scanner.collectors.aws.saml`); ``sp_entity_id`` is AWS's SAML audience.
-  ``relying_party_enforces_mfa`` is false for SAML and OIDC providers: STS only checks the
-  assertion's signature and audience, no IAM condition key says whether the IdP did MFA
-  (``aws:MultiFactorAuthPresent`` is absent from federated sessions), so AWS cannot.
+  ``relying_party_enforces_mfa`` is false for SAML and OIDC providers: STS only checks an
+  assertion's or token's signature, issuer and audience, and no IAM condition key says
+  whether the IdP did MFA (``aws:MultiFactorAuthPresent`` is absent from federated
+  sessions), so AWS cannot require it.
 - Policies: customer-managed ones, AdministratorAccess while attached to anything (or its
   attachments unknown), inline policies allowing ``*`` on ``*`` (``<principal>/inline/<name>``).
 """
@@ -94,6 +96,13 @@ def on(uid: str, *fields: str) -> dict[str, Any]:
     return {"resource_uid": uid, "fields": list(fields)}
 
 
+def own_gap(rec: Recorder, **fields: Any) -> CollectionGap:
+    """A gap no failed call produced (the recorder makes the others)."""
+    return CollectionGap(
+        cloud=Cloud.AWS, account=rec.account, region=rec.region, service=rec.service, **fields
+    )
+
+
 # ──────────────────────────────── fetch (SDK) ────────────────────────────────
 
 
@@ -129,7 +138,15 @@ def fetch_credential_report(
             break
         if wait is None:
             message = f"credential report still {state.get('State')} after {len(waits)} waits"
-            rec.gaps.append(report_gap(rec, "ReportNotReady", message))
+            rec.gaps.append(
+                own_gap(
+                    rec,
+                    operation="generate_credential_report",
+                    error_class="ReportNotReady",
+                    message=message,
+                    **gap,
+                )
+            )
             return None
         time.sleep(wait)
     report = rec.call("get_credential_report", client.get_credential_report, **gap)
@@ -138,9 +155,15 @@ def fetch_credential_report(
 
 def fetch_virtual_mfa(unit: AwsUnit, rec: Recorder) -> dict[str, str | None] | None:
     """Assigned virtual MFA serial → its user's ARN. Seeds and QR codes never leave here."""
-    client = unit.client("iam")
-    gap: dict[str, Any] = {**USERS, "fields": ["mfa_type"], "AssignmentStatus": "Assigned"}
-    devices = paginate(rec, client, "list_virtual_mfa_devices", "VirtualMFADevices", **gap)
+    client, gap = unit.client("iam"), {**USERS, "fields": ["mfa_type"]}
+    devices = paginate(
+        rec,
+        client,
+        "list_virtual_mfa_devices",
+        "VirtualMFADevices",
+        AssignmentStatus="Assigned",
+        **gap,
+    )
     if devices is None:
         return None
     return {str(d["SerialNumber"]): (d.get("User") or {}).get("Arn") for d in devices}
@@ -463,7 +486,7 @@ def access_key(key: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def user_resource(
+def user_facts(
     user: Mapping[str, Any], row: Mapping[str, str] | None, virtual: Mapping[str, str | None] | None
 ) -> dict[str, Any]:
     """uid, name, props and raw of an IAM user."""
@@ -472,17 +495,17 @@ def user_resource(
     if row is not None:
         props["console_access"] = flag(row.get("password_enabled"))
         props["mfa_enabled"] = flag(row.get("mfa_active"))
-    if devices is not None:
+    if devices is not None:  # live, where the report may be hours old
         serials = [str(d["SerialNumber"]) for d in devices]
+        props["mfa_enabled"] = bool(serials)
         props["mfa_type"] = mfa_type(serials, virtual)
-        props.setdefault("mfa_enabled", bool(serials))
     if keys:
         props["access_keys"] = sorted((access_key(k) for k in keys), key=lambda k: str(k["id"]))
     raw = {**plain(user), "MFADevices": [plain(d) for d in devices or []], "CredentialReport": row}
     return {"uid": user["Arn"], "name": user["UserName"], "props": props, "raw": raw}
 
 
-def root_user(row: Mapping[str, str], virtual: Mapping[str, str | None] | None) -> dict[str, Any]:
+def root_facts(row: Mapping[str, str], virtual: Mapping[str, str | None] | None) -> dict[str, Any]:
     """uid, name, props and raw of the root user, from its credential report row."""
     props: dict[str, Any] = {
         "is_root": True,
@@ -502,7 +525,7 @@ def root_user(row: Mapping[str, str], virtual: Mapping[str, str | None] | None) 
         if rfc3339(row.get(f"access_key_{n}_last_rotated")) is not None
     ]
     props["access_keys"] = keys or None
-    uid = str(row.get("arn")).replace(":root", f":user/{ROOT_USER}")
+    uid = str(row["arn"]).removesuffix(":root") + f":user/{ROOT_USER}"
     return {"uid": uid, "name": ROOT_USER, "props": props, "raw": {"CredentialReport": row}}
 
 
@@ -656,20 +679,6 @@ def oidc_resource(provider: Mapping[str, Any], account: str) -> Resource:
 # ──────────────────────────────────── collect ────────────────────────────────────
 
 
-def own_gap(rec: Recorder, **fields: Any) -> CollectionGap:
-    """A gap no failed call produced (the recorder makes the others)."""
-    return CollectionGap(
-        cloud=Cloud.AWS, account=rec.account, region=rec.region, service=rec.service, **fields
-    )
-
-
-def report_gap(rec: Recorder, error: str, message: str, uid: str | None = None) -> CollectionGap:
-    scope = on(uid, "console_access") if uid else {**USERS, "fields": ["console_access"]}
-    return own_gap(
-        rec, operation="get_credential_report", error_class=error, message=message, **scope
-    )
-
-
 def collect_users(unit: AwsUnit, rec: Recorder) -> tuple[list[Resource], list[dict[str, Any]]]:
     report = fetch_credential_report(unit, rec)
     virtual = fetch_virtual_mfa(unit, rec)
@@ -679,10 +688,17 @@ def collect_users(unit: AwsUnit, rec: Recorder) -> tuple[list[Resource], list[di
         row = None if report is None else report.get(user["Arn"])
         if report is not None and row is None:
             message = f"user {user['UserName']} is not in the credential report yet"
-            rec.gaps.append(report_gap(rec, "NotInCredentialReport", message, user["Arn"]))
-        found.append(user_resource(user, row, virtual))
+            missing = own_gap(
+                rec,
+                operation="get_credential_report",
+                error_class="NotInCredentialReport",
+                message=message,
+                **on(user["Arn"], "console_access"),
+            )
+            rec.gaps.append(missing)
+        found.append(user_facts(user, row, virtual))
     root = (report or {}).get(account_uid(unit.scope.account))
-    found += [root_user(root, virtual)] if root is not None else []
+    found += [root_facts(root, virtual)] if root is not None else []
     resources = [
         iam_resource(unit.scope.account, type=USER_TYPE, kind="principal.user", **user)
         for user in found

@@ -39,6 +39,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -158,7 +159,7 @@ def read_key(
         "list_key_rotations": tolerating(
             pages(client, "list_key_rotations", "Rotations"), UNSUPPORTED, []
         ),
-        "get_key_policy": client.get_key_policy,
+        "get_key_policy": partial(client.get_key_policy, PolicyName="default"),
         "list_grants": pages(client, "list_grants", "Grants"),
         "list_resource_tags": pages(client, "list_resource_tags", "Tags"),
     }
@@ -167,7 +168,6 @@ def read_key(
         "_aliases": None if aliases is None else aliases.get(str(meta["KeyId"]), []),
     }
     for operation, fn in calls.items():
-        extra = {"PolicyName": "default"} if operation == "get_key_policy" else {}
         key[operation] = rec.call(
             operation,
             fn,
@@ -176,7 +176,6 @@ def read_key(
             kind="key",
             resource_uid=arn,
             fields=KEY_FIELDS[operation],
-            **extra,
         )
     return key
 
@@ -211,9 +210,7 @@ def store_uid(region: str, account: str, store_id: str) -> str:
 
 
 def rfc3339(value: Any) -> str | None:
-    """A boto3 datetime (or ISO text) as RFC 3339 UTC to the second."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    """A boto3 datetime as RFC 3339 UTC to the second; None for anything else."""
     if not isinstance(value, datetime):
         return None
     moment = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
@@ -273,9 +270,8 @@ def rotation_props(key: Mapping[str, Any], meta: Mapping[str, Any]) -> dict[str,
     if status is not None:
         props["rotation_enabled"] = bool(status.get("KeyRotationEnabled"))
         if props["rotation_enabled"]:
-            props["rotation_period_days"] = status.get("RotationPeriodInDays") or (
-                DEFAULT_ROTATION_DAYS
-            )
+            period = status.get("RotationPeriodInDays") or DEFAULT_ROTATION_DAYS
+            props["rotation_period_days"] = period
     rotations = key.get("list_key_rotations")
     if rotations is not None:
         dates = [d for d in (rfc3339(r.get("RotationDate")) for r in rotations) if d]
@@ -369,15 +365,13 @@ def to_key_resource(key: Mapping[str, Any], account: str, region: str) -> Resour
 def to_store_resource(store: Mapping[str, Any], account: str, region: str) -> Resource:
     """One ``describe_custom_key_stores`` entry → a ``vault``."""
     store_type = str(store.get("CustomKeyStoreType") or "AWS_CLOUDHSM")  # absent before XKS
-    connectivity = (store.get("XksProxyConfiguration") or {}).get("Connectivity")
-    props: dict[str, Any] = {
-        "vault_type": store_type,
-        "hsm_backed": store_type == "AWS_CLOUDHSM",
-        "public_network_access": None
-        if connectivity is None
-        else connectivity == "PUBLIC_ENDPOINT",
-    }
-    label = "CloudHSM" if store_type == "AWS_CLOUDHSM" else "external"
+    proxy = store.get("XksProxyConfiguration")
+    props: dict[str, Any] = {"vault_type": store_type, "hsm_backed": store_type == "AWS_CLOUDHSM"}
+    raw = {**store, "StoreType": "CloudHSM" if store_type == "AWS_CLOUDHSM" else "external"}
+    if proxy is not None:
+        props["public_network_access"] = proxy.get("Connectivity") == "PUBLIC_ENDPOINT"
+        # The access key id is half of the proxy's authentication credential: not evidence.
+        raw["XksProxyConfiguration"] = {k: v for k, v in proxy.items() if k != "AccessKeyId"}
     return Resource(
         uid=store_uid(region, account, str(store["CustomKeyStoreId"])),
         cloud=Cloud.AWS,
@@ -387,7 +381,7 @@ def to_store_resource(store: Mapping[str, Any], account: str, region: str) -> Re
         kind="vault",
         name=str(store.get("CustomKeyStoreName") or store["CustomKeyStoreId"]),
         props=props,
-        raw=jsonable({**store, "StoreType": label}),
+        raw=jsonable(raw),
     )
 
 

@@ -1,40 +1,33 @@
 """S3 buckets → ``store.object`` (type ``aws.s3.bucket``, uid ``arn:aws:s3:::<name>``).
 
-Global unit: ``list_buckets`` once per account, then each bucket's region from
-``get_bucket_location`` (``None``/``""`` is us-east-1, the legacy ``EU`` eu-west-1); every
-other bucket call goes to a client in that region, and its gaps carry that region. Every
-bucket the account owns is collected, whatever the scan's regions (replication chains
-cross regions). A bucket whose location cannot be read is not collected: its gap has no
-``resource_uid`` (a gap naming a resource absent from the snapshot reaches no finding),
-region ``global`` and no ``fields``, so bucket controls report an inconclusive
-placeholder rather than judge a bucket placed in an invented region.
-
-"Not configured" answers (:data:`NOT_CONFIGURED`) are facts, read as an empty answer.
+Global unit: ``list_buckets`` once per account (every bucket, whatever the scan's regions:
+replication chains cross them); each bucket's region from ``get_bucket_location``
+(``None``/``""`` is us-east-1, ``EU`` eu-west-1); the bucket's other reads go to a client
+in that region and their gaps carry it. A bucket without a readable location is left out
+with a gap of no ``resource_uid`` (one naming a resource absent from the snapshot reaches
+no finding), region ``global``, no ``fields``: an inconclusive placeholder, not a bucket
+placed in an invented region. "Not configured" answers (:data:`NOT_CONFIGURED`) are facts.
 
 - Encryption: S3 applies SSE-S3 to every new object since January 2023, so a bucket
-  without a default-encryption configuration (moto's answer for a bucket never
-  configured) is ``encrypted``, AES-256, not ``cmk`` (``raw.DefaultEncryptionAssumed``).
-  ``aws:kms`` / ``aws:kms:dsse`` naming a ``KMSMasterKeyID`` is ``cmk`` (S3 cannot ask KMS
-  who manages the key; the AWS-managed ``alias/aws/s3`` is recognised by name) and the id
-  becomes ``kms_key_uid``, an ARN in the bucket's region and account (an alias stays an
-  alias ARN). Without a key id SSE-KMS uses ``aws/s3``: not ``cmk``.
-  ``encryption_algorithm`` is told for SSE-S3 only.
-- Transport: every S3 API endpoint refuses TLS below 1.2 since 2024-02-27 (AWS Storage
-  Blog, "Enforcing encryption in transit with TLS1.2 or higher with Amazon S3", update of
-  2024-04-08): ``min_tls_version`` is 1.2, or higher when the bucket policy denies
-  everyone ``s3:TlsVersion`` ``NumericLessThan`` a higher version. Plain HTTP is still
-  served unless the policy denies everyone ``aws:SecureTransport`` false (with no other
-  condition): ``https_only``. Both stay absent when the policy could not be read.
-- ``public_access`` (three-valued, absent when undecidable): public through the policy
-  when ``get_bucket_policy_status`` says ``IsPublic`` and neither the account's nor the
-  bucket's public access block sets ``RestrictPublicBuckets``; or through the ACL when it
-  grants AllUsers or AuthenticatedUsers and neither block sets ``IgnorePublicAcls``.
-  Access points and object ACLs are not read.
-- ``versioning``: status Enabled (Suspended is off). ``retention_locked``: Object Lock
-  with a COMPLIANCE default retention (GOVERNANCE can be bypassed).
-- ``replication_targets``: destinations of Enabled rules; mechanism ``s3_crr`` / ``s3_srr``
-  when the destination is a bucket of this account in another / the same region,
-  ``s3_replication`` when its region is unknown; S3 replicates over TLS 1.2.
+  without a default-encryption configuration (moto's answer for one never configured) is
+  ``encrypted``, AES-256, not ``cmk`` (``raw.DefaultEncryptionAssumed``). SSE-KMS / DSSE
+  naming a ``KMSMasterKeyID`` other than ``alias/aws/s3`` is ``cmk`` (S3 cannot ask KMS who
+  manages it), ``kms_key_uid`` its ARN in the bucket's region and account (an alias stays
+  an alias ARN); without a key id it uses ``aws/s3``. ``encryption_algorithm``: SSE-S3 only.
+- Transport: S3 API endpoints refuse TLS below 1.2 since 2024-02-27 (AWS Storage Blog,
+  "Enforcing encryption in transit with TLS1.2 or higher with Amazon S3", 2024-04-08
+  update): ``min_tls_version`` is 1.2, or higher when the bucket policy denies everyone
+  ``s3:TlsVersion`` ``NumericLessThan`` more. Plain HTTP is served unless the policy denies
+  everyone ``aws:SecureTransport`` false with no other condition: ``https_only``. Both are
+  absent when the policy is unreadable.
+- ``public_access`` (three-valued, absent when undecidable): the policy status says
+  ``IsPublic`` and neither the account's nor the bucket's public access block sets
+  ``RestrictPublicBuckets``; or the ACL grants AllUsers / AuthenticatedUsers and neither
+  sets ``IgnorePublicAcls``. Access points and object ACLs are not read.
+- ``versioning``: Enabled (Suspended is off). ``retention_locked``: Object Lock with a
+  COMPLIANCE default retention (GOVERNANCE can be bypassed).
+- ``replication_targets``: Enabled rules' destinations, ``s3_crr`` / ``s3_srr`` when it is a
+  bucket of this account in another / the same region, else ``s3_replication``; over TLS 1.2.
 - ``data_class``: the ``data_class`` tag. ``data_events_logged`` is CloudTrail's to set.
 """
 
