@@ -15,7 +15,16 @@ from datetime import UTC, datetime
 import boto3
 
 from scanner import __version__
-from scanner.collectors.aws import audit, datasync, guardduty, iam, scope, trail_events
+from scanner.collectors.aws import (
+    audit,
+    datasync,
+    guardduty,
+    iam,
+    kms,
+    s3,
+    scope,
+    trail_events,
+)
 from scanner.collectors.aws.clients import AwsClients, AwsOptions, OperationLog
 from scanner.collectors.aws.context import GLOBAL, AwsUnit, ServiceCollector
 from scanner.collectors.aws.errors import classify_aws_error
@@ -34,6 +43,8 @@ class Service:
 
 SERVICES: tuple[Service, ...] = (
     Service("iam", iam.collect, False, iam.PERMISSIONS),
+    Service("s3", s3.collect, False, s3.PERMISSIONS),
+    Service("kms", kms.collect, True, kms.PERMISSIONS),
     Service("cloudtrail", audit.collect, True, audit.PERMISSIONS),
     Service("cloudtrail-data-events", trail_events.collect, False, trail_events.PERMISSIONS),
     Service("guardduty", guardduty.collect, False, guardduty.PERMISSIONS),
