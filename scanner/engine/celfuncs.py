@@ -10,6 +10,7 @@ CEL cannot recurse, so graph traversal is done by host functions. They are built
 ``jurisdiction(region)``       "EU" | "EEA" | "ADEQUATE" | "THIRD" | "UNKNOWN"
 ``country(region)``            ISO 3166-1 alpha-2 code, or "" when the region is unknown
 ``join(list, separator)``      the strings of a list joined, for failure details
+``unknown(reason)``            marks the result as unknowable: the finding is inconclusive
 """
 
 from __future__ import annotations
@@ -136,8 +137,13 @@ def build_functions(values: CelValues) -> dict[str, CelFunction]:
     def join(items: CelValue, separator: CelValue) -> CelValue:
         return celtypes.StringType(str(separator).join(str(item) for item in items))
 
+    def unknown(reason: CelValue) -> CelValue:
+        values.misses.add(str(reason))
+        raise KeyError(str(reason))
+
     return {
         "join": join,
+        "unknown": unknown,
         "out": out,
         "inbound": inbound,
         "reach": reach,
@@ -147,6 +153,6 @@ def build_functions(values: CelValues) -> dict[str, CelFunction]:
 
 
 FUNCTION_NAMES: frozenset[str] = frozenset(
-    {"out", "inbound", "reach", "jurisdiction", "country", "join"}
+    {"out", "inbound", "reach", "jurisdiction", "country", "join", "unknown"}
 )
 """The names build_functions defines; the catalog loader checks calls against it."""

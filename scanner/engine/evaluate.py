@@ -121,6 +121,10 @@ class Evaluator:
             value = program.evaluate(activation)
         except CELEvalError as exc:
             return self._classify(exc, guarded)
+        except KeyError as exc:  # unknown(): the control itself says the data is missing
+            if self.values.misses:
+                return Outcome(Status.INCONCLUSIVE, f"unknown: {exc.args[0] if exc.args else exc}")
+            return Outcome(Status.ERROR, f"KeyError: {exc}")
         except Exception as exc:  # the CEL runtime failed inside a host function
             return Outcome(Status.ERROR, f"{type(exc).__name__}: {exc}")
         if isinstance(value, CELEvalError):

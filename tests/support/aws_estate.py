@@ -57,6 +57,25 @@ def saml_metadata(entity_id: str, certificate_b64: str) -> str:
     )
 
 
+def _tls_only(bucket: str) -> str:
+    """A bucket policy refusing plain HTTP."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "TlsOnly",
+                    "Effect": "Deny",
+                    "Principal": "*",
+                    "Action": "s3:*",
+                    "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                }
+            ],
+        }
+    )
+
+
 def populate(endpoint: str | None = None) -> dict[str, Any]:
     """Create the estate; return the names of what was created."""
     kw: dict[str, Any] = {"endpoint_url": endpoint} if endpoint else {}
@@ -146,24 +165,7 @@ def populate(endpoint: str | None = None) -> dict[str, Any]:
                 "RestrictPublicBuckets": True,
             },
         )
-        client.put_bucket_policy(
-            Bucket=name,
-            Policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Sid": "TlsOnly",
-                            "Effect": "Deny",
-                            "Principal": "*",
-                            "Action": "s3:*",
-                            "Resource": [f"arn:aws:s3:::{name}", f"arn:aws:s3:::{name}/*"],
-                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                        }
-                    ],
-                }
-            ),
-        )
+        client.put_bucket_policy(Bucket=name, Policy=_tls_only(name))
     use1_key = boto3.client("kms", region_name="us-east-1", **kw).create_key(
         Description="replica-use1-cmk"
     )["KeyMetadata"]["Arn"]
@@ -229,10 +231,17 @@ def populate(endpoint: str | None = None) -> dict[str, Any]:
         ],
     )
 
-    # Audit: a single-region trail (planted).
+    # Audit: a single-region trail (planted), logging to a TLS-only bucket; GuardDuty on.
     s3.create_bucket(
         Bucket="acme-cloudtrail-logs", CreateBucketConfiguration={"LocationConstraint": REGION}
     )
+    s3.put_bucket_tagging(
+        Bucket="acme-cloudtrail-logs",
+        Tagging={"TagSet": [{"Key": "data_class", "Value": "audit-logs"}]},
+    )
+    s3.put_bucket_policy(Bucket="acme-cloudtrail-logs", Policy=_tls_only("acme-cloudtrail-logs"))
+    for region in (REGION, "us-east-1"):
+        boto3.client("guardduty", region_name=region, **kw).create_detector(Enable=True)
     trail.create_trail(
         Name="security-trail",
         S3BucketName="acme-cloudtrail-logs",

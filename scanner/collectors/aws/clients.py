@@ -11,6 +11,7 @@ event, which is how the read-only property and the IAM policy are proven.
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +24,13 @@ from scanner.errors import CollectorError
 
 GLOBAL_REGION = "us-east-1"
 """Where global services (IAM, Organizations, STS) are called."""
+
+
+_ACCOUNT_PREFIX = re.compile(r"^(https?://)\d{12}\.")
+
+
+def _strip_account_prefix(request: Any, **_: Any) -> None:
+    request.url = _ACCOUNT_PREFIX.sub(r"\1", request.url)
 
 
 @dataclass(frozen=True)
@@ -83,7 +91,12 @@ class AwsClients:
             connect_timeout=self.options.connect_timeout,
             read_timeout=self.options.read_timeout,
         )
-        return self.session.client(service, config=config)
+        client = self.session.client(service, config=config)
+        if service == "s3control" and "amazonaws.com" not in client.meta.endpoint_url:
+            # S3 Control prefixes the host with the account id; against a custom endpoint
+            # (AWS_ENDPOINT_URL: an emulator or proxy) that host does not exist.
+            client.meta.events.register("before-sign.s3-control.*", _strip_account_prefix)
+        return client
 
     def identify(self) -> None:
         """Fill account and caller from STS; a clear error when there are no credentials."""

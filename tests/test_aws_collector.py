@@ -1,0 +1,123 @@
+# ruff: noqa: E402
+"""The AWS collector end to end: `auditgraph scan --cloud aws` against a moto server."""
+
+from __future__ import annotations
+
+from tests.support.aws import use_fake_credentials
+
+use_fake_credentials()
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from scanner.collectors.aws.clients import AwsOptions
+from scanner.collectors.aws.collector import SERVICES, collect_aws, required_permissions
+from scanner.collectors.base import is_read_only
+from tests.support.aws import moto_server, reset_moto_server
+from tests.support.aws_estate import populate
+
+REPO = Path(__file__).resolve().parents[1]
+ESTATE_CONFIG = REPO / "fixtures" / "estates" / "reference" / "estate.yaml"
+REGIONS = "eu-west-1,us-east-1"
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    with moto_server() as url:
+        yield url
+
+
+@pytest.fixture
+def estate(server: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    reset_moto_server(server)
+    populate(server)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", server)
+    return server
+
+
+def _snake(operation: str) -> str:
+    name = operation.split(":", 1)[1]
+    return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
+
+
+def test_every_operation_is_read_only_and_declared(estate: str) -> None:
+    options = AwsOptions(regions=tuple(REGIONS.split(",")), max_attempts=1)
+    _, _, log = collect_aws(options)
+    assert log.operations, "no API call was made"
+    assert all(is_read_only(_snake(op)) for op in log.operations), sorted(log.operations)
+    assert log.operations <= set(required_permissions(SERVICES))
+
+
+def test_permissions_aws_prints_the_policy_for_exactly_those_actions() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "scanner", "permissions", "aws"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=REPO,
+    )
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    (statement,) = document["Statement"]
+    actions = set(required_permissions(SERVICES, organisation=True).values())
+    assert statement == {
+        "Sid": "AuditgraphReadOnly",
+        "Effect": "Allow",
+        "Action": sorted(actions),
+        "Resource": "*",
+    }
+    assert not any(a.split(":")[1].startswith(("Put", "Create", "Delete")) for a in actions)
+
+
+def test_cli_scan_cloud_aws_gives_the_aws_findings(estate: str, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "scanner",
+            "scan",
+            "--cloud",
+            "aws",
+            "--regions",
+            REGIONS,
+            "--config",
+            str(ESTATE_CONFIG),
+            "--out",
+            str(out),
+            "--quiet",
+        ],
+        env={**os.environ, "AWS_ENDPOINT_URL": estate, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    findings = json.loads((out / "findings.json").read_text())["findings"]
+    by_status = {
+        status: sorted(
+            (f["control_id"], f["resource_name"]) for f in findings if f["status"] == status
+        )
+        for status in ("fail", "inconclusive", "error")
+    }
+    assert by_status["fail"] == [
+        ("EAR-001", "acme-datalake-replica-euw1"),
+        ("LOG-001", "security-trail"),
+        ("MFA-005", "ops-legacy"),
+        ("PAM-002", "ci-full-access"),
+        ("RES-001", "acme-datalake-replica-use1"),
+        ("RES-003", "acme-datalake-replica-euw1"),
+    ]
+    # The OCI identity domain the SAML provider trusts is not in an AWS-only scan.
+    assert by_status["inconclusive"] == [
+        ("IDF-001", "acme-oci-identity"),
+        ("MFA-003", "acme-oci-identity"),
+    ]
+    assert by_status["error"] == []
