@@ -231,6 +231,32 @@ def populate(endpoint: str | None = None) -> dict[str, Any]:
         ],
     )
 
+    # Connectivity: the backup VPN to OCI (AWS's default tunnel options still allow IKEv1:
+    # planted) and the Direct Connect link to the OCI FastConnect location.
+    customer_gateway = ec2.create_customer_gateway(
+        Type="ipsec.1", PublicIp="198.51.100.10", BgpAsn=31898
+    )["CustomerGateway"]["CustomerGatewayId"]
+    vpn_gateway = ec2.create_vpn_gateway(Type="ipsec.1")["VpnGateway"]["VpnGatewayId"]
+    ec2.attach_vpn_gateway(VpcId=vpc, VpnGatewayId=vpn_gateway)
+    ec2.create_vpn_connection(
+        Type="ipsec.1",
+        CustomerGatewayId=customer_gateway,
+        VpnGatewayId=vpn_gateway,
+        TagSpecifications=[
+            {
+                "ResourceType": "vpn-connection",
+                "Tags": [
+                    {"Key": "Name", "Value": "vpn-oci-backup"},
+                    {"Key": "link_role", "Value": "backup"},
+                    {"Key": "peer_cloud", "Value": "oci"},
+                ],
+            }
+        ],
+    )
+    boto3.client("directconnect", region_name=REGION, **kw).create_connection(
+        location="EqFR5", bandwidth="10Gbps", connectionName="dx-frankfurt-oci"
+    )
+
     # Audit: a single-region trail (planted), logging to a TLS-only bucket; GuardDuty on.
     s3.create_bucket(
         Bucket="acme-cloudtrail-logs", CreateBucketConfiguration={"LocationConstraint": REGION}

@@ -18,12 +18,15 @@ from scanner import __version__
 from scanner.collectors.aws import (
     audit,
     datasync,
+    directconnect,
     guardduty,
     iam,
     kms,
+    network,
     s3,
     scope,
     trail_events,
+    vpn,
 )
 from scanner.collectors.aws.clients import AwsClients, AwsOptions, OperationLog
 from scanner.collectors.aws.context import GLOBAL, AwsUnit, ServiceCollector
@@ -45,6 +48,9 @@ SERVICES: tuple[Service, ...] = (
     Service("iam", iam.collect, False, iam.PERMISSIONS),
     Service("s3", s3.collect, False, s3.PERMISSIONS),
     Service("kms", kms.collect, True, kms.PERMISSIONS),
+    Service("network", network.collect, True, network.PERMISSIONS),
+    Service("vpn", vpn.collect, True, vpn.PERMISSIONS),
+    Service("directconnect", directconnect.collect, True, directconnect.PERMISSIONS),
     Service("cloudtrail", audit.collect, True, audit.PERMISSIONS),
     Service("cloudtrail-data-events", trail_events.collect, False, trail_events.PERMISSIONS),
     Service("guardduty", guardduty.collect, False, guardduty.PERMISSIONS),

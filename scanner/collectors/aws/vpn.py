@@ -114,9 +114,8 @@ def tunnel_crypto(options: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]
     defaulted: list[str] = []
 
     def both(name: str) -> list[Any]:
-        return allowed(options, f"Phase1{name}", defaulted) + allowed(
-            options, f"Phase2{name}", defaulted
-        )
+        phase1 = allowed(options, f"Phase1{name}", defaulted)
+        return phase1 + allowed(options, f"Phase2{name}", defaulted)
 
     versions = {str(v).lower() for v in allowed(options, "IkeVersions", defaulted)}
     phase2_groups = allowed(options, "Phase2DHGroupNumbers", [])
