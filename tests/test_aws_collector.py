@@ -132,3 +132,39 @@ def test_cli_scan_cloud_aws_gives_the_aws_findings(estate: str, tmp_path: Path) 
         ("MFA-003", "acme-oci-identity"),
     ]
     assert by_status["error"] == []
+
+
+def test_org_role_collects_every_member_account() -> None:
+    import boto3
+    from moto import mock_aws
+
+    with mock_aws():
+        org = boto3.client("organizations", region_name="us-east-1")
+        org.create_organization(FeatureSet="ALL")
+        member = org.create_account(Email="member@example.com", AccountName="member")[
+            "CreateAccountStatus"
+        ]["AccountId"]
+        credentials = boto3.client("sts", region_name="us-east-1").assume_role(
+            RoleArn=f"arn:aws:iam::{member}:role/OrganizationAccountAccessRole",
+            RoleSessionName="seed",
+        )["Credentials"]
+        boto3.client(
+            "s3",
+            region_name="eu-west-1",
+            aws_access_key_id=credentials["AccessKeyId"],
+            aws_secret_access_key=credentials["SecretAccessKey"],
+            aws_session_token=credentials["SessionToken"],
+        ).create_bucket(
+            Bucket="member-bucket", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+        )
+        options = AwsOptions(
+            regions=("eu-west-1",), org_role="OrganizationAccountAccessRole", max_attempts=1
+        )
+        snapshot, _, log = collect_aws(
+            options, services=[s for s in SERVICES if s.name in ("s3", "guardduty")]
+        )
+    management = "123456789012"
+    assert snapshot.manifest.scope["aws"].accounts == [management, member]
+    buckets = [(r.account, r.name) for r in snapshot.resources if r.type == "aws.s3.bucket"]
+    assert buckets == [(member, "member-bucket")]
+    assert {"organizations:ListAccounts", "sts:AssumeRole"} <= log.operations
