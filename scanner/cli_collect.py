@@ -87,7 +87,12 @@ AwsOrgRoleOpt = Annotated[
 WorkersOpt = Annotated[
     int,
     typer.Option(
-        "--workers", min=1, max=64, help="Parallel API workers.", rich_help_panel="Collection"
+        "--workers",
+        "--max-workers",
+        min=1,
+        max=64,
+        help="Parallel API workers (bounded thread pool).",
+        rich_help_panel="Collection",
     ),
 ]
 
