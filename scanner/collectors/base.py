@@ -8,13 +8,31 @@ read-only property and the least-privilege policy are proven.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from scanner.model import Cloud, CollectionGap, Edge, Resource
 
 T = TypeVar("T")
+
+UnitT = TypeVar("UnitT")
+
+UnitProgress = Callable[[str, int, int], None]
+"""Called as (unit label, done, total) as collection units finish."""
+
+
+@dataclass(frozen=True)
+class Service(Generic[UnitT]):
+    """One registered collector module: how to run it and what it needs."""
+
+    name: str
+    collect: Callable[[UnitT], Collected]
+    regional: bool
+    """Run in every collected region (True) or once per account/tenancy (False)."""
+    permissions: Mapping[str, str] = field(default_factory=dict)
+    """Each API operation the module calls → the permission it needs."""
+
 
 ErrorClassifier = Callable[[BaseException], tuple[str, str] | None]
 """Maps an SDK exception to (error class, message); None for a bug to re-raise."""

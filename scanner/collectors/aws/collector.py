@@ -7,9 +7,8 @@ run once per account, regional ones in every region.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import boto3
@@ -29,22 +28,12 @@ from scanner.collectors.aws import (
     vpn,
 )
 from scanner.collectors.aws.clients import AwsClients, AwsOptions, OperationLog
-from scanner.collectors.aws.context import GLOBAL, AwsUnit, ServiceCollector
+from scanner.collectors.aws.context import GLOBAL, AwsUnit
 from scanner.collectors.aws.errors import classify_aws_error
-from scanner.collectors.base import Collected, finalise_resources
+from scanner.collectors.base import Collected, Service, UnitProgress, finalise_resources
 from scanner.model import Cloud, CloudScope, CollectionGap, Manifest, Snapshot
 
-
-@dataclass(frozen=True)
-class Service:
-    name: str
-    collect: ServiceCollector
-    regional: bool
-    permissions: Mapping[str, str] = field(default_factory=dict)
-    """API operation (``service:Operation``) → IAM action it needs."""
-
-
-SERVICES: tuple[Service, ...] = (
+SERVICES: tuple[Service[AwsUnit], ...] = (
     Service("iam", iam.collect, False, iam.PERMISSIONS),
     Service("s3", s3.collect, False, s3.PERMISSIONS),
     Service("kms", kms.collect, True, kms.PERMISSIONS),
@@ -57,11 +46,9 @@ SERVICES: tuple[Service, ...] = (
     Service("datasync", datasync.collect, True, datasync.PERMISSIONS),
 )
 
-UnitProgress = Callable[[str, int, int], None]
-
 
 def required_permissions(
-    services: Sequence[Service] = SERVICES, organisation: bool = False
+    services: Sequence[Service[AwsUnit]] = SERVICES, organisation: bool = False
 ) -> dict[str, str]:
     needs = dict(scope.PERMISSIONS)
     if organisation:
@@ -96,7 +83,7 @@ def _account_clients(root: AwsClients, account: str, collected: Collected) -> Aw
 
 def collect_aws(
     options: AwsOptions,
-    services: Sequence[Service] = SERVICES,
+    services: Sequence[Service[AwsUnit]] = SERVICES,
     progress: UnitProgress | None = None,
     clients: AwsClients | None = None,
 ) -> tuple[Snapshot, Collected, OperationLog]:
@@ -109,7 +96,7 @@ def collect_aws(
     if options.org_role:
         accounts, org = scope.organisation_accounts(root)
         collected.extend(org)
-    units: list[tuple[Service, AwsUnit]] = []
+    units: list[tuple[Service[AwsUnit], AwsUnit]] = []
     scoped_regions: set[str] = set()
     for account in accounts:
         account_clients = _account_clients(root, account, collected)

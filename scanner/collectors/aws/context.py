@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from scanner.collectors.aws.clients import AwsClients
 from scanner.collectors.aws.errors import classify_aws_error
-from scanner.collectors.base import Collected, Recorder
+from scanner.collectors.base import Recorder
 from scanner.model import Cloud
 
 GLOBAL = "global"
@@ -37,8 +36,6 @@ class AwsUnit:
         region = self.region if self.region != GLOBAL else "us-east-1"
         return self.clients.client(service, region)
 
-
-ServiceCollector = Callable[[AwsUnit], Collected]
 
 _GAP_KEYS = ("resource_type", "kind", "resource_uid", "fields")
 

@@ -7,9 +7,8 @@ partial snapshot; :func:`merge` combines them deterministically.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import oci
@@ -17,6 +16,8 @@ import oci
 from scanner import __version__
 from scanner.collectors.base import (
     Collected,
+    Service,
+    UnitProgress,
     finalise_resources,
     with_props,
 )
@@ -31,23 +32,13 @@ from scanner.collectors.oci import (
     scope,
 )
 from scanner.collectors.oci.clients import OciClients, OciOptions
-from scanner.collectors.oci.context import OciUnit, ServiceCollector
+from scanner.collectors.oci.context import OciUnit
 from scanner.collectors.oci.permissions import declared_permissions
 from scanner.collectors.oci.scope import discover_scope
 from scanner.collectors.refs import reference_index, resolve_in_resources
 from scanner.model import CloudScope, Manifest, Resource, Snapshot
 
-
-@dataclass(frozen=True)
-class Service:
-    name: str
-    collect: ServiceCollector
-    regional: bool
-    permissions: Mapping[str, str] = field(default_factory=dict)
-    """SDK operation → "verb resource-type" (see :mod:`permissions`)."""
-
-
-SERVICES: tuple[Service, ...] = (
+SERVICES: tuple[Service[OciUnit], ...] = (
     Service("identity", identity.collect, False, identity.PERMISSIONS),
     Service("identity_domains", domains.collect, False, domains.PERMISSIONS),
     Service("monitoring", monitoring.collect_tenancy, False, monitoring.TENANCY_PERMISSIONS),
@@ -59,20 +50,16 @@ SERVICES: tuple[Service, ...] = (
 )
 
 
-def required_permissions(services: Sequence[Service] = SERVICES) -> dict[str, str]:
+def required_permissions(services: Sequence[Service[OciUnit]] = SERVICES) -> dict[str, str]:
     """Every operation the collector may call → what it needs, scope discovery included."""
     return declared_permissions(
         [(scope.SERVICE, scope.PERMISSIONS), *((s.name, s.permissions) for s in services)]
     )
 
 
-UnitProgress = Callable[[str, int, int], None]
-"""Called as (unit label, done, total) as units finish."""
-
-
 def plan_units(
-    services: Sequence[Service], regions: Sequence[str], home: str
-) -> list[tuple[Service, str]]:
+    services: Sequence[Service[OciUnit]], regions: Sequence[str], home: str
+) -> list[tuple[Service[OciUnit], str]]:
     return [
         (service, region)
         for service in services
@@ -97,7 +84,7 @@ def inherit_vcn_flow_logs(resources: list[Resource]) -> list[Resource]:
 
 def collect_oci(
     options: OciOptions,
-    services: Sequence[Service] = SERVICES,
+    services: Sequence[Service[OciUnit]] = SERVICES,
     progress: UnitProgress | None = None,
 ) -> tuple[Snapshot, Collected]:
     """Collect one tenancy; returns the snapshot and the merged parts (with operations)."""

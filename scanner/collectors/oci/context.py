@@ -8,7 +8,7 @@ from typing import Any
 
 import oci
 
-from scanner.collectors.base import Collected, Recorder
+from scanner.collectors.base import Recorder
 from scanner.collectors.oci.clients import OciClients
 from scanner.collectors.oci.errors import classify_oci_error
 from scanner.model import Cloud
@@ -38,8 +38,6 @@ class OciUnit:
     def recorder(self, service: str) -> Recorder:
         return Recorder(Cloud.OCI, self.scope.tenancy, self.region, service, classify_oci_error)
 
-
-ServiceCollector = Callable[[OciUnit], Collected]
 
 _GAP_KEYS = ("resource_type", "kind", "resource_uid", "fields")
 
