@@ -29,6 +29,7 @@ from rich.console import Console
 from scanner import __version__
 from scanner.bundled import controls_dir, reference_estate, reports_dir
 from scanner.cli_collect import (
+    AttemptsOpt,
     AwsOrgRoleOpt,
     AwsProfileOpt,
     CollectOptions,
@@ -187,6 +188,7 @@ def scan(
     workers: WorkersOpt = 8,
     aws_profile: AwsProfileOpt = None,
     aws_org_role: AwsOrgRoleOpt = None,
+    max_attempts: AttemptsOpt = 3,
 ) -> None:
     """Scan an estate: collect (or load) a snapshot, evaluate every control, write reports.
 
@@ -219,7 +221,15 @@ def scan(
         _evaluate(snapshot, config, opts)
     selected = require_collectable(split_values(clouds, CLOUD_IDS, "--cloud"))
     collect_options = CollectOptions(
-        oci_config, oci_profile, oci_auth, oci_endpoint, regions, workers, aws_profile, aws_org_role
+        oci_config,
+        oci_profile,
+        oci_auth,
+        oci_endpoint,
+        regions,
+        workers,
+        aws_profile,
+        aws_org_role,
+        max_attempts,
     )
     with reported_errors():
         collect_to(out / "snapshot", selected, collect_options, not (quiet or json_output))
@@ -278,6 +288,7 @@ def collect(
     workers: WorkersOpt = 8,
     aws_profile: AwsProfileOpt = None,
     aws_org_role: AwsOrgRoleOpt = None,
+    max_attempts: AttemptsOpt = 3,
     quiet: QuietOpt = False,
 ) -> None:
     """Collect a snapshot from a cloud with read-only API calls; evaluate it later.
@@ -293,7 +304,15 @@ def collect(
     """
     selected = require_collectable([cloud.value])
     options = CollectOptions(
-        oci_config, oci_profile, oci_auth, oci_endpoint, regions, workers, aws_profile, aws_org_role
+        oci_config,
+        oci_profile,
+        oci_auth,
+        oci_endpoint,
+        regions,
+        workers,
+        aws_profile,
+        aws_org_role,
+        max_attempts,
     )
     with reported_errors():
         snapshot = collect_to(out, selected, options, not quiet)

@@ -84,6 +84,16 @@ AwsOrgRoleOpt = Annotated[
         rich_help_panel="AWS",
     ),
 ]
+AttemptsOpt = Annotated[
+    int,
+    typer.Option(
+        "--max-attempts",
+        min=1,
+        max=10,
+        help="Attempts per API call on throttling and server errors (1: no retries).",
+        rich_help_panel="Collection",
+    ),
+]
 WorkersOpt = Annotated[
     int,
     typer.Option(
@@ -107,6 +117,7 @@ class CollectOptions:
     workers: int = 8
     aws_profile: str | None = None
     aws_org_role: str | None = None
+    max_attempts: int = 3
 
     def region_list(self) -> tuple[str, ...]:
         return tuple(r.strip() for r in (self.regions or "").split(",") if r.strip())
@@ -117,6 +128,7 @@ class CollectOptions:
             regions=self.region_list(),
             org_role=self.aws_org_role,
             max_workers=self.workers,
+            max_attempts=self.max_attempts,
         )
 
     def oci(self) -> OciOptions:
@@ -132,6 +144,7 @@ class CollectOptions:
             regions=self.region_list(),
             endpoint=self.oci_endpoint,
             max_workers=self.workers,
+            retry_attempts=self.max_attempts,
         )
 
 
