@@ -34,7 +34,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 from moto import mock_aws
 
-from scanner.collectors.aws import collector, iam, saml, scope
+from scanner.collectors import saml
+from scanner.collectors.aws import collector, iam, scope
 from scanner.collectors.aws.clients import GLOBAL_REGION, AwsClients, AwsOptions, OperationLog
 from scanner.collectors.aws.collector import Service, collect_aws
 from scanner.collectors.aws.context import AwsScope, AwsUnit

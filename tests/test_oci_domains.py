@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
+from scanner.collectors import saml
 from scanner.collectors.base import READ_ONLY_PREFIXES, Collected
 from scanner.collectors.oci import domains, signon
 from scanner.collectors.oci.clients import OciOptions
@@ -586,9 +587,9 @@ def test_scope_of_conditions() -> None:
 def test_saml_metadata_reads_the_idp_signing_key_and_refuses_a_doctype() -> None:
     idp_cert, idp_fingerprint = _certificate(dt.datetime(2027, 1, 1, tzinfo=dt.UTC))
     sp_cert, _ = _certificate(dt.datetime(2029, 1, 1, tzinfo=dt.UTC))
-    md = domains.MD_NS
+    md = saml.MD_NS
     document = (
-        f'<md:EntityDescriptor xmlns:md="{md}" xmlns:ds="{domains.DS_NS}" entityID="urn:idp">'
+        f'<md:EntityDescriptor xmlns:md="{md}" xmlns:ds="{saml.DS_NS}" entityID="urn:idp">'
         f'<md:SPSSODescriptor><md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data>'
         f"<ds:X509Certificate>{sp_cert}</ds:X509Certificate></ds:X509Data></ds:KeyInfo>"
         f"</md:KeyDescriptor></md:SPSSODescriptor><md:IDPSSODescriptor>"
@@ -598,13 +599,13 @@ def test_saml_metadata_reads_the_idp_signing_key_and_refuses_a_doctype() -> None
         f"{idp_cert}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>"
         f"</md:IDPSSODescriptor></md:EntityDescriptor>"
     )
-    metadata = domains.parse_saml_metadata(document)
+    metadata = domains.parse_document(document)
     assert metadata.entity_id == "urn:idp"
     assert [domains.cert_facts(der) for der in metadata.signing_certs] == [
         domains.CertFacts(idp_fingerprint, "2027-01-01T00:00:00Z")
     ]
     with pytest.raises(ValueError, match="DOCTYPE"):
-        domains.parse_saml_metadata('<!DOCTYPE x [<!ENTITY a "b">]>' + document)
+        domains.parse_document('<!DOCTYPE x [<!ENTITY a "b">]>' + document)
 
 
 def test_raw_payloads_carry_no_secrets_or_empty_values() -> None:

@@ -28,7 +28,7 @@ everything else is pure.
   AWS-managed policies are taken not to (none other grants that); a policy that could not
   be read makes a "no" unknown.
 - SAML providers (``trust.saml``): issuer and pinned certificate from the metadata
-  (:mod:`scanner.collectors.aws.saml`); ``sp_entity_id`` is AWS's SAML audience.
+  (:mod:`scanner.collectors.saml`); ``sp_entity_id`` is AWS's SAML audience.
   ``relying_party_enforces_mfa`` is false for SAML and OIDC providers: STS only checks an
   assertion's or token's signature, issuer and audience, and no IAM condition key says
   whether the IdP did MFA (``aws:MultiFactorAuthPresent`` is absent from federated
@@ -49,9 +49,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from scanner.collectors.aws.context import GLOBAL, AwsUnit, jsonable, paginate
-from scanner.collectors.aws.saml import SamlMetadata, parse_metadata
 from scanner.collectors.aws.scope import account_uid
 from scanner.collectors.base import Collected, Recorder
+from scanner.collectors.saml import SamlMetadata, parse_metadata
 from scanner.model import Cloud, CollectionGap, Edge, Provenance, Resource
 
 SERVICE = "iam"

@@ -41,21 +41,17 @@ and again against each app whose MFA props it leaves unknown (absent).
 
 from __future__ import annotations
 
-import base64
 import binascii
-import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
-from xml.etree import ElementTree
-
-from cryptography import x509
 
 from scanner.collectors.base import Collected, Recorder
 from scanner.collectors.oci import signon
 from scanner.collectors.oci.clients import OciClients
 from scanner.collectors.oci.context import OciUnit, list_all, scim_all, to_plain
 from scanner.collectors.oci.errors import classify_oci_error
+from scanner.collectors.saml import cert_facts, der_of, parse_document
 from scanner.model import Cloud, CollectionGap, Edge, Provenance, Resource
 
 SERVICE = "identity_domains"
@@ -94,8 +90,6 @@ SAML_EXTENSION = "urn_ietf_params_scim_schemas_oracle_idcs_extension_saml_servic
 REPLICATING_STATES = frozenset(
     {"ENABLING_REPLICATION", "REPLICATION_ENABLED", "DISABLING_REPLICATION"}
 )
-MD_NS = "urn:oasis:names:tc:SAML:2.0:metadata"
-DS_NS = "http://www.w3.org/2000/09/xmldsig#"
 
 SAML_FIELDS = ["entity_id", "signing_cert_sha256", "signing_cert_not_after"]
 MFA_FIELDS = ["mfa_required", "mfa_exempt_principals"]
@@ -265,60 +259,6 @@ def _fetch_signon(reader: _Reader, data: DomainData) -> None:
 
 
 # ──────────────────────────────── reading (pure) ────────────────────────────────
-
-
-@dataclass(frozen=True)
-class CertFacts:
-    sha256: str
-    not_after: str
-
-
-@dataclass(frozen=True)
-class SamlMetadata:
-    entity_id: str
-    signing_certs: tuple[bytes, ...]
-
-
-def cert_facts(der: bytes) -> CertFacts:
-    """SHA-256 fingerprint (lowercase hex) and expiry (RFC 3339) of a DER certificate."""
-    cert = x509.load_der_x509_certificate(der)
-    not_after = cert.not_valid_after_utc.strftime("%Y-%m-%dT%H:%M:%SZ")
-    return CertFacts(hashlib.sha256(der).hexdigest(), not_after)
-
-
-def der_of(text: str) -> bytes:
-    """A base64 certificate (bare or PEM-armoured) → DER bytes."""
-    body = "".join(line for line in text.splitlines() if not line.startswith("-----"))
-    return base64.b64decode("".join(body.split()), validate=True)
-
-
-def parse_saml_metadata(text: str) -> SamlMetadata:
-    """The entity id and IdP signing certificates of a SAML metadata document.
-
-    Raises ValueError for a document that is not SAML metadata. A DOCTYPE is refused, so
-    no entity is ever expanded.
-    """
-    if "<!DOCTYPE" in text.upper():
-        raise ValueError("SAML metadata with a DOCTYPE is refused")
-    try:
-        root = ElementTree.fromstring(text)  # noqa: S314 - no DTD (refused above)
-    except ElementTree.ParseError as exc:
-        raise ValueError(f"SAML metadata is not XML: {exc}") from exc
-    descriptor_tag = f"{{{MD_NS}}}EntityDescriptor"
-    entity = root if root.tag == descriptor_tag else root.find(f".//{descriptor_tag}")
-    if entity is None or not entity.get("entityID"):
-        raise ValueError("SAML metadata has no EntityDescriptor/@entityID")
-    certs: list[bytes] = []
-    for idp in entity.findall(f"{{{MD_NS}}}IDPSSODescriptor"):
-        for key in idp.findall(f"{{{MD_NS}}}KeyDescriptor"):
-            if key.get("use", "signing") != "signing":
-                continue
-            for cert in key.iter(f"{{{DS_NS}}}X509Certificate"):
-                try:
-                    certs.append(der_of(cert.text or ""))
-                except (binascii.Error, ValueError) as exc:
-                    raise ValueError(f"SAML metadata has a malformed certificate: {exc}") from exc
-    return SamlMetadata(str(entity.get("entityID")), tuple(certs))
 
 
 def compact(value: Any) -> Any:
@@ -586,7 +526,7 @@ def _saml(
     if data.metadata is None:
         return {}, None, None
     try:
-        metadata = parse_saml_metadata(data.metadata)
+        metadata = parse_document(data.metadata)
         facts = [cert_facts(der) for der in metadata.signing_certs]
     except ValueError as exc:
         gap = CollectionGap(

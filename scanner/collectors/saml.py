@@ -1,4 +1,4 @@
-"""SAML metadata as an AWS IAM SAML provider holds it: the issuer and the pinned certificate.
+"""SAML metadata: the issuer and the signing certificates (AWS SAML providers, OCI domains).
 
 Pure: text in, facts out. The XML parser is the standard library's ElementTree (the venv
 has no ``defusedxml``). ElementTree (expat) never fetches external entities or DTDs; on
@@ -37,8 +37,21 @@ class SamlMetadata:
     """Its expiry, RFC 3339 UTC; None when the certificate cannot be decoded."""
 
 
-def parse_metadata(text: str) -> SamlMetadata:
-    """The entity id and first signing certificate of a SAML metadata document.
+@dataclass(frozen=True)
+class SamlDocument:
+    entity_id: str
+    signing_certs: tuple[bytes, ...]
+    """DER of every IdP signing certificate, in document order."""
+
+
+@dataclass(frozen=True)
+class CertFacts:
+    sha256: str
+    not_after: str
+
+
+def parse_document(text: str) -> SamlDocument:
+    """The entity id and every IdP signing certificate of a SAML metadata document.
 
     Raises ValueError for a document that is not usable SAML metadata.
     """
@@ -53,22 +66,35 @@ def parse_metadata(text: str) -> SamlMetadata:
     entity = root if root.tag == tag else root.find(f".//{tag}")
     if entity is None or not entity.get("entityID"):
         raise ValueError("SAML metadata has no EntityDescriptor/@entityID")
-    der = first_signing_certificate(entity)
-    if der is None:
-        return SamlMetadata(str(entity.get("entityID")), None, None)
-    return SamlMetadata(
-        str(entity.get("entityID")), hashlib.sha256(der).hexdigest(), not_after(der)
-    )
+    return SamlDocument(str(entity.get("entityID")), signing_certificates(entity))
 
 
-def first_signing_certificate(entity: ElementTree.Element) -> bytes | None:
+def parse_metadata(text: str) -> SamlMetadata:
+    """The entity id and the first signing certificate's fingerprint and expiry."""
+    document = parse_document(text)
+    if not document.signing_certs:
+        return SamlMetadata(document.entity_id, None, None)
+    der = document.signing_certs[0]
+    return SamlMetadata(document.entity_id, hashlib.sha256(der).hexdigest(), not_after(der))
+
+
+def signing_certificates(entity: ElementTree.Element) -> tuple[bytes, ...]:
+    certs: list[bytes] = []
     for idp in entity.findall(f"{{{MD_NS}}}IDPSSODescriptor"):
         for key in idp.findall(f"{{{MD_NS}}}KeyDescriptor"):
             if key.get("use", "signing") != "signing":
                 continue
-            for cert in key.iter(f"{{{DS_NS}}}X509Certificate"):
-                return der_of(cert.text or "")
-    return None
+            certs.extend(
+                der_of(cert.text or "") for cert in key.iter(f"{{{DS_NS}}}X509Certificate")
+            )
+    return tuple(certs)
+
+
+def cert_facts(der: bytes) -> CertFacts:
+    """SHA-256 fingerprint (lowercase hex) and expiry (RFC 3339) of a DER certificate."""
+    cert = x509.load_der_x509_certificate(der)
+    expiry = cert.not_valid_after_utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return CertFacts(hashlib.sha256(der).hexdigest(), expiry)
 
 
 def der_of(text: str) -> bytes:
