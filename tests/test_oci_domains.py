@@ -599,13 +599,13 @@ def test_saml_metadata_reads_the_idp_signing_key_and_refuses_a_doctype() -> None
         f"{idp_cert}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>"
         f"</md:IDPSSODescriptor></md:EntityDescriptor>"
     )
-    metadata = domains.parse_document(document)
+    metadata = saml.parse_document(document)
     assert metadata.entity_id == "urn:idp"
-    assert [domains.cert_facts(der) for der in metadata.signing_certs] == [
-        domains.CertFacts(idp_fingerprint, "2027-01-01T00:00:00Z")
+    assert [saml.cert_facts(der) for der in metadata.signing_certs] == [
+        saml.CertFacts(idp_fingerprint, "2027-01-01T00:00:00Z")
     ]
     with pytest.raises(ValueError, match="DOCTYPE"):
-        domains.parse_document('<!DOCTYPE x [<!ENTITY a "b">]>' + document)
+        saml.parse_document('<!DOCTYPE x [<!ENTITY a "b">]>' + document)
 
 
 def test_raw_payloads_carry_no_secrets_or_empty_values() -> None:
