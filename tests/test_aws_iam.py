@@ -35,7 +35,7 @@ from cryptography.x509.oid import NameOID
 from moto import mock_aws
 
 from scanner.collectors import saml
-from scanner.collectors.aws import collector, iam, scope
+from scanner.collectors.aws import collector, iam, iam_policy, iam_users, scope
 from scanner.collectors.aws.clients import GLOBAL_REGION, AwsClients, AwsOptions, OperationLog
 from scanner.collectors.aws.collector import Service, collect_aws
 from scanner.collectors.aws.context import AwsScope, AwsUnit
@@ -878,7 +878,7 @@ def test_report_polling_is_bounded(aws: Any) -> None:
     clients = stubbed(plan, stubbers)(AwsOptions(max_attempts=1), boto3.Session(), OperationLog())
     unit = AwsUnit(clients, AwsScope(MOTO_ACCOUNT, ("eu-west-1",), f"{ARN}:user/auditor"), "global")
     rec = unit.recorder("iam")
-    assert iam.fetch_credential_report(unit, rec, waits=(0.0, 0.0)) is None
+    assert iam_users.fetch_credential_report(unit, rec, waits=(0.0, 0.0)) is None
     stubbers[0].assert_no_pending_responses()
     assert rec.operations == {"iam.generate_credential_report"}
     assert rec.gaps == [
@@ -921,15 +921,15 @@ def test_report_polling_is_bounded(aws: Any) -> None:
     ],
 )
 def test_grants_full_admin(statement: dict[str, Any], expected: bool) -> None:
-    assert iam.grants_full_admin([statement]) is expected
+    assert iam_policy.grants_full_admin([statement]) is expected
 
 
 def test_statements_of_accepts_every_form() -> None:
-    assert iam.statements_of({"Statement": FULL}) == [FULL]
-    assert iam.statements_of(document(FULL, READ)) == [FULL, READ]
-    assert iam.statements_of("%7B%22Statement%22%3A%20%5B%5D%7D") == []
-    assert iam.statements_of("not json") is None
-    assert iam.statements_of(None) is None
+    assert iam_policy.statements_of({"Statement": FULL}) == [FULL]
+    assert iam_policy.statements_of(document(FULL, READ)) == [FULL, READ]
+    assert iam_policy.statements_of("%7B%22Statement%22%3A%20%5B%5D%7D") == []
+    assert iam_policy.statements_of("not json") is None
+    assert iam_policy.statements_of(None) is None
 
 
 def test_trust_of_a_cross_account_and_public_role() -> None:
@@ -951,7 +951,7 @@ def test_trust_of_a_cross_account_and_public_role() -> None:
             {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}},
         ]
     }
-    assert iam.trust_props(trust, MOTO_ACCOUNT) == {
+    assert iam_policy.trust_props(trust, MOTO_ACCOUNT) == {
         "federated_providers": None,
         "external_accounts": ["*", "111100002222", PARTNER],
     }
@@ -970,7 +970,7 @@ def test_audience_must_be_pinned_on_every_federated_statement() -> None:
         **oidc,
         "Condition": {"StringNotEquals": {"token.actions.githubusercontent.com:aud": "x"}},
     }
-    pinned = iam.trust_props(
+    pinned = iam_policy.trust_props(
         {"Statement": [oidc, json.loads(saml_trust())["Statement"][0]]}, MOTO_ACCOUNT
     )
     assert pinned == {
@@ -978,11 +978,11 @@ def test_audience_must_be_pinned_on_every_federated_statement() -> None:
         "external_accounts": None,
         "audience_condition": True,
     }
-    unpinned = iam.trust_props(
+    unpinned = iam_policy.trust_props(
         {"Statement": [oidc, json.loads(saml_trust(audience=False))["Statement"][0]]}, ""
     )
     assert unpinned["audience_condition"] is False
-    assert iam.trust_props({"Statement": [negated]}, "")["audience_condition"] is False
+    assert iam_policy.trust_props({"Statement": [negated]}, "")["audience_condition"] is False
 
 
 @pytest.mark.parametrize(
@@ -999,7 +999,7 @@ def test_audience_must_be_pinned_on_every_federated_statement() -> None:
 def test_mfa_type(
     serials: list[str], virtual: dict[str, str | None] | None, expected: str | None
 ) -> None:
-    assert iam.mfa_type(serials, virtual) == expected
+    assert iam_users.mfa_type(serials, virtual) == expected
 
 
 # ────────────────────────────────────────── SAML metadata ──────────────────────────────────────

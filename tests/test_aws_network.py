@@ -24,7 +24,7 @@ from botocore.stub import Stubber
 from botocore.validate import validate_parameters
 from moto import mock_aws
 
-from scanner.collectors.aws import collector, network
+from scanner.collectors.aws import collector, common, network
 from scanner.collectors.aws.clients import GLOBAL_REGION, AwsClients, AwsOptions
 from scanner.collectors.aws.collector import Service, collect_aws, required_permissions
 from scanner.collectors.aws.context import AwsScope, AwsUnit
@@ -521,7 +521,7 @@ def test_stubbed_paging_and_the_full_operation_list(monkeypatch: pytest.MonkeyPa
 
 # ── pure normalisation ───────────────────────────────────────────────────────
 
-ARNS = network.Arns("aws", ACCOUNT, REGION)
+ARNS = common.Arns("aws", ACCOUNT, REGION)
 
 
 def rules_of(group: dict[str, Any]) -> Any:
@@ -728,7 +728,7 @@ def test_cross_account_peering_transit_attachments_and_route_targets() -> None:
             ],
         }
     )
-    payload.items = {k: [i for i in v if network.alive(i)] for k, v in payload.items.items()}
+    payload.items = {k: [i for i in v if common.alive(i)] for k, v in payload.items.items()}
     by_uid = {r.uid: r for r in network.to_resources(payload, ARNS)}
     pcx = by_uid["arn:aws:ec2:us-east-1:444455556666:vpc-peering-connection/pcx-1"]
     assert (pcx.region, pcx.props) == (
@@ -763,8 +763,8 @@ def test_cross_account_peering_transit_attachments_and_route_targets() -> None:
 def test_partition_comes_from_the_caller() -> None:
     scope = AwsScope("123", ("cn-north-1",), "arn:aws-cn:sts::123:assumed-role/r/s")
     unit = AwsUnit(AwsClients.from_options(AwsOptions()), scope, "cn-north-1")
-    assert network.arns_for(unit).ec2("vpc", "vpc-1") == "arn:aws-cn:ec2:cn-north-1:123:vpc/vpc-1"
+    assert common.arns_for(unit).ec2("vpc", "vpc-1") == "arn:aws-cn:ec2:cn-north-1:123:vpc/vpc-1"
     assert (
-        network.arns_for(AwsUnit(unit.clients, AwsScope("123", (), ""), "eu-west-1")).partition
+        common.arns_for(AwsUnit(unit.clients, AwsScope("123", (), ""), "eu-west-1")).partition
         == "aws"
     )

@@ -25,7 +25,7 @@ import yaml
 from botocore.awsrequest import AWSResponse
 from moto import mock_aws
 
-from scanner.collectors.aws import s3, scope
+from scanner.collectors.aws import s3, s3_policy, scope
 from scanner.collectors.aws.clients import GLOBAL_REGION, AwsClients, AwsOptions
 from scanner.collectors.aws.collector import Service, collect_aws
 from scanner.collectors.aws.context import AwsUnit
@@ -642,6 +642,14 @@ def test_key_ids_become_arns_in_the_buckets_region() -> None:
 
 
 def test_three_valued_logic() -> None:
-    assert [s3.any3(True, None), s3.any3(False, None), s3.any3(False, False)] == [True, None, False]
-    assert [s3.all3(False, None), s3.all3(True, None), s3.all3(True, True)] == [False, None, True]
-    assert [s3.not3(None), s3.not3(True)] == [None, False]
+    assert [
+        s3_policy.any3(True, None),
+        s3_policy.any3(False, None),
+        s3_policy.any3(False, False),
+    ] == [True, None, False]
+    assert [
+        s3_policy.all3(False, None),
+        s3_policy.all3(True, None),
+        s3_policy.all3(True, True),
+    ] == [False, None, True]
+    assert [s3_policy.not3(None), s3_policy.not3(True)] == [None, False]

@@ -35,8 +35,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from scanner.collectors.aws.context import GLOBAL, AwsUnit, jsonable, paginate
-from scanner.collectors.aws.network import (
+from scanner.collectors.aws.common import (
     Arns,
     alive,
     api_edge,
@@ -45,6 +44,7 @@ from scanner.collectors.aws.network import (
     tag_map,
     without,
 )
+from scanner.collectors.aws.context import GLOBAL, AwsUnit, jsonable, paginate
 from scanner.collectors.base import Collected, Recorder
 from scanner.model import Cloud, Edge, Resource
 

@@ -14,14 +14,8 @@ Normalisation:
 - ``flow_logs_enabled``: an ACTIVE flow log (whose delivery has not FAILED) names the VPC or
   subnet; a VPC's log covers its subnets. When ``describe_flow_logs`` fails the prop stays
   absent and a gap names the field (every kind of the region).
-- Security groups: each ``IpRanges`` / ``Ipv6Ranges`` / ``PrefixListIds`` /
-  ``UserIdGroupPairs`` entry of a permission is one rule whose ``source`` is the CIDR,
-  prefix-list id or group id (for egress: the destination). Protocol ``-1`` → all, ``6`` /
-  ``tcp`` → tcp, ``17`` → udp, ``1`` → icmp, ``58`` → icmpv6, other numbers as given. Ports
-  only mean something for tcp/udp; ``-1`` or absent → every port.
-- Network ACLs: every entry (the implicit ``*`` deny included) in evaluation order: egress
-  flag, then rule number. ``FirewallRule`` has no priority, so an allow shadowed by an earlier
-  deny still reads as an allow.
+- Security groups and network ACLs: rules as :mod:`scanner.collectors.aws.firewall_rules`
+  normalises them.
 - Route tables: the ``local`` route has no target; other targets become uids.
 - VPC peering is described from its requester (uid, region and ``peer_*`` = the accepter),
   so every account that sees it produces the same resource; it ``peers_with`` both VPCs.
@@ -33,9 +27,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from scanner.collectors.aws.context import AwsUnit, jsonable, paginate
+from scanner.collectors.aws.common import Arns, alive, api_edge, arns_for, describe_all, tag_map
+from scanner.collectors.aws.context import AwsUnit, jsonable
+from scanner.collectors.aws.firewall_rules import acl_rules, security_group_rules
 from scanner.collectors.base import Collected, Recorder
-from scanner.model import Cloud, Edge, Provenance, Resource
+from scanner.model import Cloud, Edge, Resource
 
 SERVICE = "ec2"
 VPC_TYPE = "aws.ec2.vpc"
@@ -50,9 +46,6 @@ VGW_TYPE = "aws.ec2.vpn_gateway"
 PEERING_TYPE = "aws.ec2.vpc_peering_connection"
 TGW_ATTACHMENT_TYPE = "aws.ec2.transit_gateway_attachment"
 
-DEAD_STATES = frozenset({"deleted", "rejected", "failed", "expired"})
-PROTOCOLS = {"-1": "all", "6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6"}
-PORTED = frozenset({"tcp", "udp"})
 ROUTE_TARGETS = (
     "GatewayId",
     "NatGatewayId",
@@ -66,88 +59,6 @@ ROUTE_TARGETS = (
     "NetworkInterfaceId",
 )
 """Route fields naming a target, most specific first (an instance before its interface)."""
-ID_PREFIXES = (
-    ("igw-", "internet-gateway"),
-    ("eigw-", "egress-only-internet-gateway"),
-    ("vgw-", "vpn-gateway"),
-    ("vpce-", "vpc-endpoint"),
-    ("nat-", "natgateway"),
-    ("tgw-attach-", "transit-gateway-attachment"),
-    ("tgw-", "transit-gateway"),
-    ("pcx-", "vpc-peering-connection"),
-    ("cagw-", "carrier-gateway"),
-    ("lgw-", "local-gateway"),
-    ("eni-", "network-interface"),
-    ("vpc-", "vpc"),
-    ("vpn-", "vpn-connection"),
-    ("i-", "instance"),
-)
-"""EC2 id prefix → ARN resource type (longest prefixes first)."""
-
-
-@dataclass(frozen=True)
-class Arns:
-    """Builds the ARNs of one collection unit (partition, scanned account, region)."""
-
-    partition: str
-    account: str
-    region: str
-
-    def ec2(self, resource: str, ident: str, owner: Any = None, region: Any = None) -> str:
-        where = region or self.region
-        return f"arn:{self.partition}:ec2:{where}:{owner or self.account}:{resource}/{ident}"
-
-    def of_id(self, ident: str, owner: Any = None) -> str:
-        """The ARN of an EC2 id by its prefix (an ARN or an unknown id is kept as is)."""
-        for prefix, resource in ID_PREFIXES:
-            if ident.startswith(prefix):
-                return self.ec2(resource, ident, owner)
-        return ident
-
-    def dx_gateway(self, ident: str, owner: Any = None) -> str:
-        """Direct Connect gateways are global: no region in their ARN."""
-        return f"arn:{self.partition}:directconnect::{owner or self.account}:dx-gateway/{ident}"
-
-
-def arns_for(unit: AwsUnit) -> Arns:
-    caller = unit.scope.caller_arn.split(":")
-    partition = caller[1] if len(caller) > 1 and caller[0] == "arn" and caller[1] else "aws"
-    return Arns(partition, unit.scope.account, unit.region)
-
-
-def alive(item: Mapping[str, Any]) -> bool:
-    state = item.get("State")
-    status = item.get("Status")
-    code = status.get("Code") if isinstance(status, Mapping) else None
-    return str(state).lower() not in DEAD_STATES and str(code).lower() not in DEAD_STATES
-
-
-def describe_all(
-    rec: Recorder, client: Any, operation: str, result_key: str, paginated: bool, **gap: Any
-) -> list[dict[str, Any]] | None:
-    """Every item of a describe call (through its paginator when it has one); None on failure."""
-    if paginated:
-        return paginate(rec, client, operation, result_key, **gap)
-    listed = rec.call(operation, getattr(client, operation), **gap)
-    return None if listed is None else list(listed.get(result_key) or [])
-
-
-def tag_map(tags: Sequence[Mapping[str, Any]] | None, key: str = "Key") -> dict[str, str]:
-    value = "Value" if key == "Key" else "value"
-    return {str(t[key]): str(t.get(value) or "") for t in tags or [] if t.get(key) is not None}
-
-
-def without(value: Any, keys: frozenset[str]) -> Any:
-    """``value`` with ``keys`` dropped at any depth (secrets kept out of ``raw``)."""
-    if isinstance(value, Mapping):
-        return {k: without(v, keys) for k, v in value.items() if k not in keys}
-    if isinstance(value, list | tuple):
-        return [without(v, keys) for v in value]
-    return value
-
-
-def api_edge(src: str, dst: str, kind: str) -> Edge:
-    return Edge(src=src, dst=dst, kind=kind, provenance=Provenance.API)
 
 
 @dataclass
@@ -180,77 +91,6 @@ def fetch_network(unit: AwsUnit, rec: Recorder) -> NetworkPayload:
         if items is not None:
             payload.items[listing.operation] = [i for i in items if alive(i)]
     return payload
-
-
-# ── normalisation ─────────────────────────────────────────────────────────────
-
-
-def protocol_name(value: Any) -> str:
-    text = str(value).lower()
-    return PROTOCOLS.get(text, text)
-
-
-def port_span(protocol: str, low: Any, high: Any) -> tuple[int | None, int | None]:
-    """(None, None) means every port: not tcp/udp, or no range, or -1."""
-    if protocol not in PORTED or low is None or int(low) < 0:
-        return None, None
-    return int(low), int(high if high is not None and int(high) >= 0 else low)
-
-
-def rule(
-    direction: str, action: str, protocol: str, peer: Any, ports: tuple[int | None, int | None]
-) -> dict[str, Any]:
-    """A ``FirewallRule``; for egress, ``source`` holds the destination (the rule's peer)."""
-    port_from, port_to = ports
-    return {
-        "direction": direction,
-        "action": action,
-        "protocol": protocol,
-        "source": str(peer),
-        "port_from": port_from,
-        "port_to": port_to,
-    }
-
-
-def permission_rules(permission: Mapping[str, Any], direction: str) -> list[dict[str, Any]]:
-    """One IpPermission → one rule per CIDR, prefix list or group it names."""
-    protocol = protocol_name(permission.get("IpProtocol"))
-    ports = port_span(protocol, permission.get("FromPort"), permission.get("ToPort"))
-    peers = [r.get("CidrIp") for r in permission.get("IpRanges") or []]
-    peers += [r.get("CidrIpv6") for r in permission.get("Ipv6Ranges") or []]
-    peers += [p.get("PrefixListId") for p in permission.get("PrefixListIds") or []]
-    peers += [
-        g.get("GroupId") or g.get("GroupName") for g in permission.get("UserIdGroupPairs") or []
-    ]
-    return [rule(direction, "allow", protocol, peer, ports) for peer in peers if peer]
-
-
-def security_group_rules(group: Mapping[str, Any]) -> list[dict[str, Any]]:
-    ingress = [r for p in group.get("IpPermissions") or [] for r in permission_rules(p, "ingress")]
-    egress = [
-        r for p in group.get("IpPermissionsEgress") or [] for r in permission_rules(p, "egress")
-    ]
-    return ingress + egress
-
-
-def acl_rule(entry: Mapping[str, Any]) -> dict[str, Any]:
-    protocol = protocol_name(entry.get("Protocol"))
-    span = entry.get("PortRange") or {}
-    return rule(
-        "egress" if entry.get("Egress") else "ingress",
-        "deny" if str(entry.get("RuleAction")).lower() == "deny" else "allow",
-        protocol,
-        entry.get("CidrBlock") or entry.get("Ipv6CidrBlock"),
-        port_span(protocol, span.get("From"), span.get("To")),
-    )
-
-
-def acl_rules(acl: Mapping[str, Any]) -> list[dict[str, Any]]:
-    entries = sorted(
-        acl.get("Entries") or [],
-        key=lambda e: (bool(e.get("Egress")), int(e.get("RuleNumber") or 0)),
-    )
-    return [acl_rule(e) for e in entries]
 
 
 def associated(blocks: Sequence[Mapping[str, Any]] | None, key: str, state: str) -> list[str]:

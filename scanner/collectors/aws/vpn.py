@@ -33,8 +33,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from scanner.collectors.aws.context import AwsUnit, jsonable
-from scanner.collectors.aws.network import (
+from scanner.collectors.aws.common import (
     Arns,
     alive,
     api_edge,
@@ -43,6 +42,7 @@ from scanner.collectors.aws.network import (
     tag_map,
     without,
 )
+from scanner.collectors.aws.context import AwsUnit, jsonable
 from scanner.collectors.base import Collected, Recorder
 from scanner.model import Cloud, Edge, Resource
 
