@@ -8,11 +8,11 @@ answer from botocore's Stubber on the DataSync clients, through a subclass of Aw
 # ruff: noqa: E402
 from __future__ import annotations
 
-from tests.support.aws import MOTO_ACCOUNT, use_fake_credentials
+from tests.support.aws import MOTO_ACCOUNT, StubPlan, stubbed_clients, use_fake_credentials
 
 use_fake_credentials()
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,7 +22,7 @@ from botocore.stub import Stubber
 from moto import mock_aws
 
 from scanner.collectors.aws import collector, datasync, scope
-from scanner.collectors.aws.clients import GLOBAL_REGION, AwsClients, AwsOptions
+from scanner.collectors.aws.clients import AwsOptions
 from scanner.collectors.aws.collector import Service, collect_aws
 from scanner.collectors.base import Collected
 from scanner.collectors.refs import oci_bucket_ref as bucket_ref
@@ -31,7 +31,6 @@ from scanner.model import Cloud, CollectionGap, Edge, Provenance, Snapshot
 EUW1, EUC1 = "eu-west-1", "eu-central-1"
 REGIONS = (EUW1, EUC1)
 DATASYNC = Service("datasync", datasync.collect, True, datasync.PERMISSIONS)
-StubPlan = Callable[[Stubber], None]
 
 PREFIX = f"arn:aws:datasync:{EUW1}:{MOTO_ACCOUNT}"
 OCI_HTTPS, REPLICA, AZURE, OCI_HTTP, NFS = (
@@ -73,29 +72,6 @@ ARCHIVE = "azure-blob-ref:acmearchive/replica"
 def aws() -> Iterator[None]:
     with mock_aws():
         yield
-
-
-def stubbed_clients(service: str, plans: Mapping[str, StubPlan]) -> tuple[type, list[Stubber]]:
-    """AwsClients whose ``service`` clients in the planned regions answer from a Stubber."""
-    stubbers: list[Stubber] = []
-
-    class Stubbed(AwsClients):
-        def client(self, name: str, region: str = GLOBAL_REGION) -> Any:
-            if name != service or region not in plans:
-                return super().client(name, region)
-            cache: dict[str, Any] = self.__dict__.setdefault("_stubbed", {})
-            if region not in cache:
-                client = super().client(name, region)
-                stubber = Stubber(client)
-                plans[region](stubber)
-                stubber.activate()
-                # A stubbed call never reaches the session's before-call hook: log it here.
-                client.meta.events.register_first("before-call.*.*", self.log.record)
-                stubbers.append(stubber)
-                cache[region] = client
-            return cache[region]
-
-    return Stubbed, stubbers
 
 
 def run(

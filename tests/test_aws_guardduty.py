@@ -9,11 +9,11 @@ the rest is still collected.
 # ruff: noqa: E402
 from __future__ import annotations
 
-from tests.support.aws import MOTO_ACCOUNT, use_fake_credentials
+from tests.support.aws import MOTO_ACCOUNT, StubPlan, stubbed_clients, use_fake_credentials
 
 use_fake_credentials()
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import boto3
@@ -22,7 +22,7 @@ from botocore.stub import Stubber
 from moto import mock_aws
 
 from scanner.collectors.aws import collector, guardduty, scope, trail_events
-from scanner.collectors.aws.clients import GLOBAL_REGION, AwsClients, AwsOptions
+from scanner.collectors.aws.clients import AwsOptions
 from scanner.collectors.aws.collector import Service, collect_aws
 from scanner.collectors.aws.context import AwsUnit
 from scanner.collectors.base import Collected, PropDefault, PropPatch
@@ -40,7 +40,6 @@ BOTH_PLANS = [
     {"Name": "S3_DATA_EVENTS", "Status": "ENABLED"},
     {"Name": "RDS_LOGIN_EVENTS", "Status": "ENABLED"},
 ]
-StubPlan = Callable[[Stubber], None]
 
 
 # ───────────────────────────────────────── helpers ──────────────────────────────────────────
@@ -50,29 +49,6 @@ StubPlan = Callable[[Stubber], None]
 def aws() -> Iterator[None]:
     with mock_aws():
         yield
-
-
-def stubbed_clients(service: str, plans: Mapping[str, StubPlan]) -> tuple[type, list[Stubber]]:
-    """AwsClients whose ``service`` clients in the planned regions answer from a Stubber."""
-    stubbers: list[Stubber] = []
-
-    class Stubbed(AwsClients):
-        def client(self, name: str, region: str = GLOBAL_REGION) -> Any:
-            if name != service or region not in plans:
-                return super().client(name, region)
-            cache: dict[str, Any] = self.__dict__.setdefault("_stubbed", {})
-            if region not in cache:
-                client = super().client(name, region)
-                stubber = Stubber(client)
-                plans[region](stubber)
-                stubber.activate()
-                # A stubbed call never reaches the session's before-call hook: log it here.
-                client.meta.events.register_first("before-call.*.*", self.log.record)
-                stubbers.append(stubber)
-                cache[region] = client
-            return cache[region]
-
-    return Stubbed, stubbers
 
 
 def run(

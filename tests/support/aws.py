@@ -8,8 +8,13 @@ from __future__ import annotations
 
 import os
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from typing import Any
+
+from botocore.stub import Stubber
+
+from scanner.collectors.aws.clients import GLOBAL_REGION, AwsClients
 
 FAKE_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -46,3 +51,34 @@ def reset_moto_server(url: str) -> None:
     request = urllib.request.Request(url + "/moto-api/reset", method="POST")
     with urllib.request.urlopen(request) as response:
         response.read()
+
+
+StubPlan = Callable[[Stubber], None]
+"""Adds the expected calls and canned responses to one region's stubbed client."""
+
+
+def stubbed_clients(service: str, plans: Mapping[str, StubPlan]) -> tuple[type, list[Stubber]]:
+    """AwsClients whose ``service`` clients in the planned regions answer from a Stubber.
+
+    The clients factory is the collector's one swappable seam: no collector function is
+    patched, the real module code runs against canned responses checked by botocore.
+    """
+    stubbers: list[Stubber] = []
+
+    class Stubbed(AwsClients):
+        def client(self, name: str, region: str = GLOBAL_REGION) -> Any:
+            if name != service or region not in plans:
+                return super().client(name, region)
+            cache: dict[str, Any] = self.__dict__.setdefault("_stubbed", {})
+            if region not in cache:
+                client = super().client(name, region)
+                stubber = Stubber(client)
+                plans[region](stubber)
+                stubber.activate()
+                # A stubbed call never reaches the session's before-call hook: log it here.
+                client.meta.events.register_first("before-call.*.*", self.log.record)
+                stubbers.append(stubber)
+                cache[region] = client
+            return cache[region]
+
+    return Stubbed, stubbers

@@ -19,7 +19,6 @@ TRAIL_TYPE = "aws.cloudtrail.trail"
 PERMISSIONS: dict[str, str] = {
     "cloudtrail:DescribeTrails": "cloudtrail:DescribeTrails",
     "cloudtrail:GetTrailStatus": "cloudtrail:GetTrailStatus",
-    "cloudtrail:GetEventSelectors": "cloudtrail:GetEventSelectors",
 }
 
 
@@ -42,28 +41,8 @@ def fetch_trails(unit: AwsUnit, rec: Recorder) -> list[dict[str, Any]]:
             resource_uid=arn,
             fields=["is_logging"],
         )
-        selectors = rec.call(
-            "get_event_selectors",
-            client.get_event_selectors,
-            TrailName=arn,
-            resource_uid=arn,
-            fields=["data_events"],
-        )
-        trails.append({**trail, "_status": status, "_selectors": selectors})
+        trails.append({**trail, "_status": status})
     return trails
-
-
-def _logs_data_events(selectors: Mapping[str, Any]) -> bool:
-    for selector in selectors.get("EventSelectors") or []:
-        if any(r.get("Type") == "AWS::S3::Object" for r in selector.get("DataResources") or []):
-            return True
-    for selector in selectors.get("AdvancedEventSelectors") or []:
-        for field in selector.get("FieldSelectors") or []:
-            if field.get("Field") == "resources.type" and "AWS::S3::Object" in (
-                field.get("Equals") or []
-            ):
-                return True
-    return False
 
 
 def to_resource(trail: Mapping[str, Any], account: str) -> Resource:
@@ -79,8 +58,6 @@ def to_resource(trail: Mapping[str, Any], account: str) -> Resource:
     if bucket:
         props["sink_uid"] = f"arn:aws:s3:::{bucket}"
     raw = {k: v for k, v in trail.items() if not k.startswith("_")}
-    if trail.get("_selectors") is not None:
-        raw["data_events"] = _logs_data_events(trail["_selectors"])
     return Resource(
         uid=trail["TrailARN"],
         cloud=Cloud.AWS,
