@@ -25,6 +25,9 @@ class OciScope:
     compartment_names: dict[str, str]
     tenancy_name: str = ""
     """The tenancy's display name (get_tenancy); empty when it could not be read."""
+    compartment_records: tuple[dict[str, Any], ...] = ()
+    """The active compartments as listed (with their parents), for modules that need more
+    than ids; listed once, by scope discovery."""
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ device is activated, nothing else: a user enrolled with another factor (FIDO, pu
 identity domain has ``mfa_enabled`` but no ``mfa_type`` here.
 
 Group memberships are listed per group (the API requires a group or user filter);
-compartments are listed again here because the scope keeps no parent links.
+compartments come from scope discovery, which lists them once with their parents.
 """
 
 from __future__ import annotations
@@ -58,7 +58,6 @@ PERMISSIONS: dict[str, str] = {
     "list_identity_providers": "inspect identity-providers",
     "list_idp_group_mappings": "inspect identity-providers",
     "get_authentication_policy": "inspect authentication-policies",
-    "list_compartments": "inspect compartments",
 }
 """Each SDK operation this module calls → the OCI policy verb and resource type it needs."""
 
@@ -216,21 +215,6 @@ def fetch_authentication_policy(unit: OciUnit, rec: Recorder, client: Any) -> di
         return None
     policy: dict[str, Any] = to_plain(response.data)
     return policy
-
-
-def fetch_compartments(unit: OciUnit, rec: Recorder, client: Any) -> list[dict[str, Any]]:
-    found = list_all(
-        rec,
-        "list_compartments",
-        client.list_compartments,
-        unit.scope.tenancy,
-        compartment_id_in_subtree=True,
-        access_level="ANY",
-        lifecycle_state="ACTIVE",
-        resource_type=COMPARTMENT_TYPE,
-        kind="org.compartment",
-    )
-    return list(found or [])
 
 
 # ────────────────────────────── pure builders ──────────────────────────────
@@ -624,7 +608,7 @@ def collect(unit: OciUnit) -> Collected:
         policies=fetch_policies(unit, rec, client),
         idps=fetch_identity_providers(unit, rec, client),
         authentication_policy=fetch_authentication_policy(unit, rec, client),
-        compartments=fetch_compartments(unit, rec, client),
+        compartments=list(unit.scope.compartment_records),
         tenancy=tenancy,
         region=unit.region,
         tenancy_name=unit.scope.tenancy_name or tenancy,

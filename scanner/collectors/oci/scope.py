@@ -78,5 +78,6 @@ def discover_scope(clients: OciClients) -> tuple[OciScope, Collected]:
         compartments=(tenancy, *(str(c["id"]) for c in active)),
         compartment_names=names,
         tenancy_name=tenancy_name if tenancy_detail is not None else "",
+        compartment_records=tuple(active),
     )
     return scope, Collected(resources=[account], gaps=rec.gaps, operations=rec.operations)
