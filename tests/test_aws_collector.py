@@ -113,7 +113,9 @@ def test_cli_scan_cloud_aws_gives_the_aws_findings(estate: str, tmp_path: Path) 
     }
     assert by_status["fail"] == [
         ("EAR-001", "acme-datalake-replica-euw1"),
-        # moto's Direct Connect cannot create MACsec ports: the link is unencrypted.
+        # Readable here (the reference estate's recording denies it): SSE-S3, no CMK.
+        ("EAR-001", "acme-finance-reports"),
+        # moto's MACsec ports never come up (portEncryptionStatus "Encryption Down").
         ("ICN-001", "dx-frankfurt-oci"),
         ("LOG-001", "security-trail"),
         ("MFA-005", "ops-legacy"),

@@ -42,7 +42,7 @@ from scanner.collectors.aws.context import AwsScope, AwsUnit
 from scanner.model import Cloud, CollectionGap, Edge, Provenance, Resource, Snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
-REFERENCE = ROOT / "fixtures" / "estates" / "reference" / "source.yaml"
+REFERENCE = ROOT / "fixtures" / "aws" / "reference-expected.yaml"
 IAM = Service("iam", iam.collect, False, iam.PERMISSIONS)
 ARN = f"arn:aws:iam::{MOTO_ACCOUNT}"
 ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"

@@ -36,7 +36,7 @@ from scanner.collectors.base import Collected
 from scanner.model import Resource, Snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
-REFERENCE = ROOT / "fixtures" / "estates" / "reference" / "source.yaml"
+REFERENCE = ROOT / "fixtures" / "aws" / "reference-expected.yaml"
 EUW1, USE1 = "eu-west-1", "us-east-1"
 REGIONS = (EUW1, USE1)
 NO_STORES: dict[str, Any] = {"CustomKeyStores": []}

@@ -39,7 +39,7 @@ REGION = "eu-west-1"
 OTHER = "eu-central-1"
 NETWORK = Service("network", network.collect, True, network.PERMISSIONS)
 ROOT = Path(__file__).resolve().parents[1]
-REFERENCE = ROOT / "fixtures/estates/reference/source.yaml"
+REFERENCE = ROOT / "fixtures/aws/reference-expected.yaml"
 CONTROLS = ROOT / "controls"
 
 
@@ -113,7 +113,7 @@ def run(
 
 
 def reference(uid: str) -> dict[str, Any]:
-    """A resource of the reference estate (fixtures/estates/reference/source.yaml), its
+    """A resource of the reference estate (fixtures/aws/reference-expected.yaml), its
     props normalised as a snapshot holds them (defaults filled)."""
     resources = yaml.safe_load(REFERENCE.read_text(encoding="utf-8"))["resources"]
     found: dict[str, Any] = next(r for r in resources if r["uid"] == uid)

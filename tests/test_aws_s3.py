@@ -33,7 +33,7 @@ from scanner.collectors.base import Collected, is_read_only
 from scanner.model import CollectionGap, Resource, Snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
-REFERENCE = ROOT / "fixtures" / "estates" / "reference" / "source.yaml"
+REFERENCE = ROOT / "fixtures" / "aws" / "reference-expected.yaml"
 EUW1, USE1 = "eu-west-1", "us-east-1"
 REGIONS = (EUW1, USE1)
 EUW1_BUCKET, USE1_BUCKET, FINANCE = (

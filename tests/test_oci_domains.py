@@ -78,8 +78,9 @@ def fixture_cert_sha256() -> str:
 def source_resources() -> dict[str, dict[str, Any]]:
     """The expected OCI resources and the AWS/Azure side of the reference estate."""
     estate = REPO / "fixtures" / "estates" / "reference" / "source.yaml"
+    aws = REPO / "fixtures" / "aws" / "reference-expected.yaml"
     resources: dict[str, dict[str, Any]] = {}
-    for path in (SOURCE, estate):
+    for path in (SOURCE, estate, aws):
         source = yaml.safe_load(path.read_text(encoding="utf-8"))
         resources.update({r["uid"]: r for r in source["resources"]})
     return resources

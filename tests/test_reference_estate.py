@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -37,13 +38,15 @@ EXPECTED_FAIL = {
     ("KMS-006", "ocid1.key.oc1.eu-frankfurt-1.aaaaaaaalegacyanalytics9f"),
     ("KMS-006", "https://acme-mhsm.managedhsm.azure.net/keys/analytics-legacy-import"),
     ("NET-001", "ocid1.securitylist.oc1.eu-frankfurt-1.aaaaaaaaappseclist7u"),
+    ("NET-001", "arn:aws:ec2:eu-west-1:111122223333:network-acl/acl-a02234ed0dae6da50"),
+    ("NET-001", "arn:aws:ec2:us-east-1:111122223333:network-acl/acl-3f367da7e49130c9a"),
     ("NET-003", "ocid1.bucket.oc1.eu-frankfurt-1.aaaaaaaacustomerexports"),
     (
         "ICN-001",
         f"{SUB}/resourceGroups/rg-network/providers/Microsoft.Network/"
         "expressRouteCircuits/er-oci-interconnect-ams",
     ),
-    ("ICN-002", "arn:aws:ec2:eu-west-1:111122223333:vpn-connection/vpn-0a1b2c3d4e5f60718"),
+    ("ICN-002", "arn:aws:ec2:eu-west-1:111122223333:vpn-connection/vpn-27a31a7e25bff4747"),
     ("RES-001", "arn:aws:s3:::acme-datalake-replica-use1"),
     ("RES-003", "ocid1.bucket.oc1.eu-frankfurt-1.aaaaaaaadatalakepersonal"),
     ("RES-003", "arn:aws:s3:::acme-datalake-replica-euw1"),
@@ -117,16 +120,41 @@ def test_declared_cross_cloud_link_is_in_the_graph(evaluation: Evaluation) -> No
     ]
 
 
-def test_bundled_snapshot_is_what_the_collector_produces() -> None:
-    """The OCI part comes from the OCI collector over the recorded fixtures; drift fails."""
+def test_bundled_snapshot_is_what_the_collectors_produce() -> None:
+    """The OCI and AWS parts come from their collectors over recorded API exchanges."""
     built = build_reference_estate()
     stored = read_snapshot(ESTATE / "snapshot")
     assert stored.resources == built.resources
     assert stored.edges == built.edges
     assert stored.gaps == built.gaps
     assert stored.manifest.scope == built.manifest.scope
-    oci = [r for r in stored.resources if r.cloud.value == "oci"]
-    assert len(oci) >= 19
+    by_cloud = Counter(r.cloud.value for r in stored.resources)
+    assert by_cloud["oci"] >= 19
+    aws_kinds = {r.kind for r in stored.resources if r.cloud.value == "aws"}
+    assert aws_kinds == {
+        "account",
+        "key",
+        "link.interconnect",
+        "link.virtual_circuit",
+        "link.vpn",
+        "log.trail",
+        "net.firewall",
+        "net.gateway",
+        "net.network",
+        "net.route_table",
+        "net.subnet",
+        "policy",
+        "principal.user",
+        "role",
+        "store.object",
+        "trust.saml",
+    }
+    (aws_gap,) = [g for g in stored.gaps if g.cloud.value == "aws"]
+    assert (aws_gap.operation, aws_gap.error_class, aws_gap.resource_uid) == (
+        "get_bucket_encryption",
+        "AccessDenied",
+        "arn:aws:s3:::acme-finance-reports",
+    )
 
 
 def test_findings_are_deterministic() -> None:

@@ -8,6 +8,7 @@ with the ordinary AWS APIs, so the same script documents what each planted probl
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import sys
 from datetime import UTC, datetime, timedelta
@@ -15,16 +16,20 @@ from typing import Any
 
 import boto3
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519
 from cryptography.x509.oid import NameOID
+
+from scanner.collectors.aws.clients import _strip_account_prefix
 
 OCI_IDP = "https://idcs-4f1c9a2b7e.identity.oraclecloud.com:443/fed"
 REGION = "eu-west-1"
 
 
 def _certificate(common_name: str, days: int) -> str:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    """A self-signed certificate, the same bytes on every run (Ed25519 signs deterministically)."""
+    seed = hashlib.sha256(common_name.encode()).digest()
+    key = ed25519.Ed25519PrivateKey.from_private_bytes(seed)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
     now = datetime(2026, 1, 1, tzinfo=UTC)
     cert = (
@@ -35,7 +40,7 @@ def _certificate(common_name: str, days: int) -> str:
         .serial_number(1)
         .not_valid_before(now)
         .not_valid_after(now + timedelta(days=days))
-        .sign(key, hashes.SHA256())
+        .sign(key, None)
     )
     der = cert.public_bytes(serialization.Encoding.DER)
     return base64.b64encode(der).decode()
@@ -51,7 +56,11 @@ def saml_metadata(entity_id: str, certificate_b64: str) -> str:
         '<md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#">'
         f"<ds:X509Data><ds:X509Certificate>{certificate_b64}</ds:X509Certificate></ds:X509Data>"
         "</ds:KeyInfo></md:KeyDescriptor>"
+        "<md:NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress</md:NameIDFormat>"
+        "<md:NameIDFormat>urn:oasis:names:tc:SAML:2.0:nameid-format:persistent</md:NameIDFormat>"
         '<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" '
+        f'Location="{entity_id}/sso"/>'
+        '<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" '
         f'Location="{entity_id}/sso"/>'
         "</md:IDPSSODescriptor></md:EntityDescriptor>"
     )
@@ -76,6 +85,10 @@ def _tls_only(bucket: str) -> str:
     )
 
 
+def _account(kw: dict[str, Any]) -> str:
+    return str(boto3.client("sts", region_name=REGION, **kw).get_caller_identity()["Account"])
+
+
 def populate(endpoint: str | None = None) -> dict[str, Any]:
     """Create the estate; return the names of what was created."""
     kw: dict[str, Any] = {"endpoint_url": endpoint} if endpoint else {}
@@ -85,6 +98,20 @@ def populate(endpoint: str | None = None) -> dict[str, Any]:
     kms = boto3.client("kms", region_name=REGION, **kw)
     ec2 = boto3.client("ec2", region_name=REGION, **kw)
     trail = boto3.client("cloudtrail", region_name=REGION, **kw)
+
+    # The account blocks public access to every bucket.
+    s3control = boto3.client("s3control", region_name=REGION, **kw)
+    if endpoint:
+        s3control.meta.events.register("before-sign.s3-control.*", _strip_account_prefix)
+    s3control.put_public_access_block(
+        AccountId=_account(kw),
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True,
+            "IgnorePublicAcls": True,
+            "BlockPublicPolicy": True,
+            "RestrictPublicBuckets": True,
+        },
+    )
 
     # Federation: the SAML provider pins a certificate the OCI domain has rotated away from.
     provider = iam.create_saml_provider(
@@ -140,6 +167,7 @@ def populate(endpoint: str | None = None) -> dict[str, Any]:
             {"TagKey": "key_material_id", "TagValue": "mat-datalake-2026"},
         ],
     )["KeyMetadata"]["Arn"]
+    kms.create_alias(AliasName="alias/acme-datalake-imported", TargetKeyId=imported)
 
     # Storage: the cross-cloud replica (SSE-S3, planted) replicating on to us-east-1 (planted).
     for client, name, region in (
@@ -166,9 +194,17 @@ def populate(endpoint: str | None = None) -> dict[str, Any]:
             },
         )
         client.put_bucket_policy(Bucket=name, Policy=_tls_only(name))
-    use1_key = boto3.client("kms", region_name="us-east-1", **kw).create_key(
-        Description="replica-use1-cmk"
-    )["KeyMetadata"]["Arn"]
+    kms_use1 = boto3.client("kms", region_name="us-east-1", **kw)
+    use1_key = kms_use1.create_key(Description="replica-use1-cmk")["KeyMetadata"]["Arn"]
+    kms_use1.enable_key_rotation(KeyId=use1_key)
+    kms_use1.create_alias(AliasName="alias/replica-use1-cmk", TargetKeyId=use1_key)
+    # AWS encrypts every bucket with SSE-S3 unless told otherwise; moto needs telling.
+    s3.put_bucket_encryption(
+        Bucket="acme-datalake-replica-euw1",
+        ServerSideEncryptionConfiguration={
+            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+        },
+    )
     s3_use1.put_bucket_encryption(
         Bucket="acme-datalake-replica-use1",
         ServerSideEncryptionConfiguration={
@@ -253,11 +289,39 @@ def populate(endpoint: str | None = None) -> dict[str, Any]:
             }
         ],
     )
-    boto3.client("directconnect", region_name=REGION, **kw).create_connection(
-        location="EqFR5", bandwidth="10Gbps", connectionName="dx-frankfurt-oci"
+    dx_connection = boto3.client("directconnect", region_name=REGION, **kw).create_connection(
+        location="EqFR5",
+        bandwidth="100Gbps",
+        connectionName="dx-frankfurt-oci",
+        requestMACSec=True,
+        tags=[{"key": "peer_cloud", "value": "oci"}],
+    )["connectionId"]
+
+    # A confidential bucket whose policy denies the auditor GetBucketEncryption: the
+    # recording answers that call with AccessDenied (tests.support.aws_reference).
+    s3.create_bucket(
+        Bucket="acme-finance-reports", CreateBucketConfiguration={"LocationConstraint": REGION}
+    )
+    s3.put_bucket_versioning(
+        Bucket="acme-finance-reports", VersioningConfiguration={"Status": "Enabled"}
+    )
+    s3.put_bucket_tagging(
+        Bucket="acme-finance-reports",
+        Tagging={"TagSet": [{"Key": "data_class", "Value": "confidential"}]},
+    )
+    s3.put_bucket_policy(Bucket="acme-finance-reports", Policy=_tls_only("acme-finance-reports"))
+    s3.put_bucket_encryption(
+        Bucket="acme-finance-reports",
+        ServerSideEncryptionConfiguration={
+            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+        },
     )
 
-    # Audit: a single-region trail (planted), logging to a TLS-only bucket; GuardDuty on.
+    # Audit: a single-region trail (planted), encrypted with a rotated key, logging to a
+    # TLS-only bucket; GuardDuty on in both regions.
+    trail_key = kms.create_key(Description="cloudtrail-logs")["KeyMetadata"]["Arn"]
+    kms.enable_key_rotation(KeyId=trail_key)
+    kms.create_alias(AliasName="alias/cloudtrail-logs", TargetKeyId=trail_key)
     s3.create_bucket(
         Bucket="acme-cloudtrail-logs", CreateBucketConfiguration={"LocationConstraint": REGION}
     )
@@ -273,9 +337,16 @@ def populate(endpoint: str | None = None) -> dict[str, Any]:
         S3BucketName="acme-cloudtrail-logs",
         IsMultiRegionTrail=False,
         EnableLogFileValidation=True,
+        KmsKeyId=trail_key,
     )
     trail.start_logging(Name="security-trail")
-    return {"saml_provider": provider, "imported_key": imported, "security_group": group}
+    return {
+        "saml_provider": provider,
+        "imported_key": imported,
+        "security_group": group,
+        "dx_connection": dx_connection,
+        "vpn_gateway": vpn_gateway,
+    }
 
 
 if __name__ == "__main__":

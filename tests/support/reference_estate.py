@@ -1,10 +1,12 @@
 """Build the reference estate's snapshot.
 
 The OCI part is what the OCI collector produces from the recorded OCI fixtures
-(``fixtures/oci/reference/``), through the real SDK and the replay server; the AWS and
-Azure parts come from ``fixtures/estates/reference/source.yaml`` until their collectors
-produce them the same way. Run ``python -m tests.support.reference_estate`` after changing
-either; ``tests/test_reference_estate.py`` fails when the bundled snapshot drifts.
+(``fixtures/oci/reference/``) and the AWS part what the AWS collector produces from the
+recorded AWS exchanges (``fixtures/aws/reference/``), each through the real SDK and a
+replay server; the Azure part comes from ``fixtures/estates/reference/source.yaml`` until
+its collector produces it the same way. Run ``python -m tests.support.reference_estate``
+after changing any of them; ``tests/test_reference_estate.py`` fails when the bundled
+snapshot drifts.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ import yaml
 
 from scanner.collectors.oci.clients import OciOptions
 from scanner.collectors.oci.collector import collect_oci
-from scanner.model import Cloud, Snapshot
+from scanner.model import Snapshot
 from scanner.snapshot import write_snapshot
+from tests.support.aws_reference import collect_reference_aws
 from tests.support.oci_replay import OciReplayServer, load_routes, write_oci_config
 
 REPO = Path(__file__).resolve().parents[2]
@@ -48,15 +51,18 @@ def build() -> Snapshot:
     source = Snapshot.model_validate(
         yaml.safe_load((ESTATE / "source.yaml").read_text(encoding="utf-8"))
     )
-    oci = collect_reference_oci()
-    manifest = source.manifest.model_copy(
-        update={"scope": {**source.manifest.scope, "oci": oci.manifest.scope["oci"]}}
-    )
+    collected = [collect_reference_oci(), collect_reference_aws()]
+    scope = dict(source.manifest.scope)
+    for part in collected:
+        scope.update(part.manifest.scope)
+    clouds = {cloud for part in collected for cloud in part.manifest.scope}
     return Snapshot(
-        manifest=manifest,
-        resources=[r for r in source.resources if r.cloud != Cloud.OCI] + oci.resources,
-        edges=[e for e in source.edges] + oci.edges,
-        gaps=[g for g in source.gaps if g.cloud != Cloud.OCI] + oci.gaps,
+        manifest=source.manifest.model_copy(update={"scope": scope}),
+        resources=[r for r in source.resources if r.cloud not in clouds]
+        + [r for part in collected for r in part.resources],
+        edges=list(source.edges) + [e for part in collected for e in part.edges],
+        gaps=[g for g in source.gaps if g.cloud not in clouds]
+        + [g for part in collected for g in part.gaps],
     ).normalised()
 
 
