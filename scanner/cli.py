@@ -8,6 +8,11 @@ Commands::
     auditgraph permissions the least-privilege policy a collector needs
     auditgraph report      re-render reports from an existing findings.json
     auditgraph controls    list, show and validate the control catalog
+    auditgraph waivers     check a waivers file: problems, expired and expiring waivers
+    auditgraph diff        compare two scans: changed findings and resource drift
+    auditgraph history     recorded scans with per-framework counts and trend
+    auditgraph evidence    export a run as a signed evidence bundle; verify one offline
+    auditgraph keys        generate the Ed25519 key pair that signs bundles
 
 Exit codes:
 
@@ -43,6 +48,10 @@ from scanner.cli_collect import (
     print_permissions,
     require_collectable,
 )
+from scanner.cli_diff import DIFF_EPILOG, diff_command
+from scanner.cli_evidence import evidence_app, keys_app
+from scanner.cli_history import HistoryOpt, record_if_asked
+from scanner.cli_history import register as register_history
 from scanner.cli_support import (
     CLOUD_IDS,
     DEFAULT_OUT,
@@ -72,17 +81,26 @@ from scanner.cli_support import (
     progress_hook,
     read_findings,
     reported_errors,
+    run_selection,
     scan_summary,
     select_catalog,
     select_findings,
     split_values,
     validate_catalog,
 )
+from scanner.cli_waivers import (
+    WaiversOpt,
+    waivers_app,
+    warn_about_waivers,
+    write_waiver_register,
+)
 from scanner.config import EstateConfig, load_config
 from scanner.engine.catalog import Catalog, load_catalog
+from scanner.engine.waiver_file import load_waivers
 from scanner.model import FRAMEWORK_IDS, Cloud, FindingsDocument
+from scanner.outputs.run_record import RunSources, record_run
 from scanner.outputs.terminal import print_summary
-from scanner.outputs.writer import OUTPUT_FORMATS, write_reports
+from scanner.outputs.writer import FORMAT_CHOICES, resolve_formats, write_reports
 from scanner.pipeline import evaluate_folder
 
 EPILOG = (
@@ -109,11 +127,16 @@ controls_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(controls_app, name="controls")
+app.add_typer(evidence_app, name="evidence")
+app.add_typer(keys_app, name="keys")
+app.add_typer(waivers_app, name="waivers")
+app.command("diff", epilog=DIFF_EPILOG)(diff_command)
+register_history(app)
 
 
 def _evaluate(snapshot: Path, config_file: Path | None, opts: ScanOptions) -> NoReturn:
     """Load, select, evaluate, filter, write and print; raises typer.Exit with the code."""
-    formats = split_values(opts.formats, OUTPUT_FORMATS, "--format") or list(OUTPUT_FORMATS)
+    formats = resolve_formats(split_values(opts.formats, FORMAT_CHOICES, "--format"))
     frameworks = split_values(opts.frameworks, FRAMEWORK_IDS, "--framework") or [*FRAMEWORK_IDS]
     clouds = split_values(opts.clouds, CLOUD_IDS, "--cloud")
     with reported_errors():
@@ -123,13 +146,24 @@ def _evaluate(snapshot: Path, config_file: Path | None, opts: ScanOptions) -> No
         selection = Selection(tuple(control_ids), opts.severity, tuple(clouds))
         selected = select_catalog(catalog, selection)
         config = load_config(config_file) if config_file else EstateConfig()
+        known_ids = {compiled.id for compiled in catalog.controls}
+        waivers = load_waivers(opts.waivers, known_ids) if opts.waivers else None
         show_progress = not (opts.quiet or opts.json)
         with progress_hook(show_progress, len(selected.controls)) as hook:
-            evaluation = evaluate_folder(snapshot, selected, config, hook)
+            evaluation = evaluate_folder(snapshot, selected, config, hook, waivers=waivers)
         doc = select_findings(evaluation.findings, selection)
         written = write_reports(doc, selected, opts.out, formats, frameworks, reports_dir())
+        written = sorted(written + write_waiver_register(evaluation.waiver_register, opts.out))
+        sources = RunSources(snapshot, opts.catalog or controls_dir(), config_file, opts.waivers)
+        record_run(opts.out, sources, run_selection(selection), frameworks, formats, catalog.digest)
     code = exit_code(doc, opts.fail_on)
+    if not opts.quiet:
+        warn_about_waivers(evaluation.waiver_register)
     _print_outcome(doc, selected, frameworks, written, code, opts)
+    quiet = opts.quiet or opts.json
+    snap = evaluation.snapshot
+    if not record_if_asked(opts.history, doc, snap, clouds, control_ids, opts.severity, quiet):
+        raise typer.Exit(EXIT_ERROR)
     raise typer.Exit(code)
 
 
@@ -180,6 +214,8 @@ def scan(
     fail_on: FailOnOpt = FailOn.NONE,
     quiet: QuietOpt = False,
     json_output: JsonOpt = False,
+    waivers: WaiversOpt = None,
+    history: HistoryOpt = None,
     oci_config: OciConfigOpt = None,
     oci_profile: OciProfileOpt = "DEFAULT",
     oci_auth: OciAuthOpt = "config",
@@ -206,11 +242,24 @@ def scan(
       auditgraph scan --cloud aws --aws-profile audit --regions eu-west-1,eu-central-1
       auditgraph scan --cloud aws --aws-org-role OrganizationAccountAccessRole
       auditgraph scan --demo --framework gdpr --format html --out gdpr-report
+      auditgraph scan --demo --format all --out run/
       auditgraph scan --snapshot snap/ --config estate.yaml --fail-on high
+      auditgraph scan --demo --waivers waivers.yaml --fail-on high
       auditgraph scan --demo --cloud aws --severity high --json
     """
     opts = ScanOptions(
-        out, formats, frameworks, clouds, severity, controls, catalog, fail_on, quiet, json_output
+        out,
+        formats,
+        frameworks,
+        clouds,
+        severity,
+        controls,
+        catalog,
+        fail_on,
+        quiet,
+        json_output,
+        waivers=waivers,
+        history=history,
     )
     if demo and snapshot is not None:
         raise typer.BadParameter("use either --demo or --snapshot, not both", param_hint="--demo")
@@ -256,6 +305,8 @@ def evaluate(
     fail_on: FailOnOpt = FailOn.NONE,
     quiet: QuietOpt = False,
     json_output: JsonOpt = False,
+    waivers: WaiversOpt = None,
+    history: HistoryOpt = None,
 ) -> None:
     """Evaluate a saved snapshot folder and write reports.
 
@@ -265,9 +316,21 @@ def evaluate(
       auditgraph evaluate snap/ --config estate.yaml
       auditgraph evaluate snap/ --control RES-003 --format md --out residency
       auditgraph evaluate snap/ --fail-on critical --quiet
+      auditgraph evaluate snap/ --waivers waivers.yaml --fail-on high
     """
     opts = ScanOptions(
-        out, formats, frameworks, clouds, severity, controls, catalog, fail_on, quiet, json_output
+        out,
+        formats,
+        frameworks,
+        clouds,
+        severity,
+        controls,
+        catalog,
+        fail_on,
+        quiet,
+        json_output,
+        waivers=waivers,
+        history=history,
     )
     _evaluate(snapshot_dir, config, opts)
 
@@ -359,8 +422,9 @@ def report(
     [bold]Examples[/bold]
       auditgraph report auditgraph-out/findings.json --out reports/
       auditgraph report findings.json --out gdpr/ --framework gdpr --format html
+      auditgraph report findings.json --out ci/ --format sarif,junit,prom
     """
-    chosen_formats = split_values(formats, OUTPUT_FORMATS, "--format") or list(OUTPUT_FORMATS)
+    chosen_formats = resolve_formats(split_values(formats, FORMAT_CHOICES, "--format"))
     chosen = split_values(frameworks, FRAMEWORK_IDS, "--framework") or [*FRAMEWORK_IDS]
     with reported_errors():
         loaded = load_catalog(catalog or controls_dir())

@@ -27,10 +27,18 @@ from rich.text import Text
 
 from scanner.engine.catalog import CEL_FIELDS, Catalog, CompiledControl, _digest, check_catalog
 from scanner.engine.examples import ExampleResult, run_example
-from scanner.errors import AuditgraphError, CatalogError, ConfigError, Location, Problem
+from scanner.errors import (
+    AuditgraphError,
+    CatalogError,
+    ConfigError,
+    Location,
+    Problem,
+    WaiverError,
+)
 from scanner.model import FRAMEWORK_IDS, Cloud, Example, FindingsDocument, Severity, Status
+from scanner.outputs.run_record import RunSelection
 from scanner.outputs.views import framework_views
-from scanner.outputs.writer import OUTPUT_FORMATS
+from scanner.outputs.writer import ALL_FORMATS, DEFAULT_FORMATS, OUTPUT_FORMATS
 from scanner.pipeline import ProgressHook
 from scanner.yamlpos import locate, yaml_node_at
 
@@ -81,7 +89,8 @@ FormatOpt = Annotated[
     typer.Option(
         "--format",
         metavar="FORMATS",
-        help=f"Report formats, repeatable or comma-separated: {_FORMATS}. Default: all.",
+        help=f"Report formats, repeatable or comma-separated: {_FORMATS}, or {ALL_FORMATS} "
+        f"for every one. Default: {', '.join(DEFAULT_FORMATS)}.",
         rich_help_panel=_OUTPUT,
     ),
 ]
@@ -173,6 +182,10 @@ class ScanOptions:
     fail_on: FailOn
     quiet: bool
     json: bool
+    waivers: Path | None = None
+    """A waivers file (--waivers) applied after evaluation; None: no waivers."""
+    history: str | None = None
+    """History store URL (--history) the run is recorded in; None: not recorded."""
 
 
 def split_values(values: Sequence[str] | None, allowed: Sequence[str], option: str) -> list[str]:
@@ -207,6 +220,20 @@ class Selection:
         )
 
 
+def run_selection(selection: Selection) -> RunSelection:
+    """The selection as recorded in a run folder's run.json."""
+    severity = selection.min_severity.value if selection.min_severity else None
+    return RunSelection(
+        controls=list(selection.control_ids), min_severity=severity, clouds=list(selection.clouds)
+    )
+
+
+def selection_of(recorded: RunSelection) -> Selection:
+    """The selection a run.json records, to evaluate again exactly as the run did."""
+    severity = Severity(recorded.min_severity) if recorded.min_severity else None
+    return Selection(tuple(recorded.controls), severity, tuple(recorded.clouds))
+
+
 def select_catalog(catalog: Catalog, selection: Selection) -> Catalog:
     """The catalog restricted to the selected controls (digest recomputed when it changes)."""
     controls = tuple(c for c in catalog.controls if selection.keeps_control(c))
@@ -232,7 +259,11 @@ def failing_at_or_above(doc: FindingsDocument, fail_on: FailOn) -> int:
     if fail_on is FailOn.NONE:
         return 0
     floor = Severity(fail_on.value).rank
-    return sum(1 for f in doc.findings if f.status is Status.FAIL and f.severity.rank >= floor)
+    return sum(
+        1
+        for f in doc.findings
+        if f.status is Status.FAIL and f.waiver_id is None and f.severity.rank >= floor
+    )
 
 
 def exit_code(doc: FindingsDocument, fail_on: FailOn) -> int:
@@ -274,8 +305,10 @@ def reported_errors() -> Iterator[None]:
     """Turn AuditgraphError and OSError into a message on stderr and exit 2, no traceback."""
     try:
         yield
-    except (CatalogError, ConfigError) as exc:
-        what = "control catalog" if isinstance(exc, CatalogError) else "estate config"
+    except (CatalogError, ConfigError, WaiverError) as exc:
+        what = {CatalogError: "control catalog", ConfigError: "estate config"}.get(
+            type(exc), "waivers file"
+        )
         count = len(exc.problems)
         _echo_err(f"error: {count} problem{'s' * (count != 1)} in the {what}:")
         for problem in exc.problems:
@@ -326,8 +359,12 @@ def scan_summary(
     code: int,
 ) -> str:
     """The ``--json`` output: one JSON object, keys sorted."""
-    statuses = Counter(finding.status.value for finding in doc.findings)
-    failing = Counter(f.severity.value for f in doc.findings if f.status is Status.FAIL)
+    statuses = Counter(
+        Status.WAIVED.value if f.waiver_id is not None else f.status.value for f in doc.findings
+    )
+    failing = Counter(
+        f.severity.value for f in doc.findings if f.status is Status.FAIL and f.waiver_id is None
+    )
     summary: dict[str, Any] = {
         "exit_code": code,
         "snapshot_digest": doc.scan.snapshot_digest,

@@ -6,7 +6,9 @@ carries enough location to act on it without reading a traceback::
     AuditgraphError
     ├── ConfigError          estate config file or flags (file, entry, position)
     ├── CatalogError         control or framework files (file, control id, position)
+    ├── WaiverError          a waivers file (file, waiver id or index, position)
     ├── SnapshotError        a snapshot folder that is missing, tampered or malformed
+    ├── DiffInputError       a diff side that is no run folder, snapshot folder or scan
     └── CollectorError       a cloud that cannot be collected at all (no credentials...)
 
 A control whose expression fails on one resource is not an exception: it becomes a
@@ -72,8 +74,16 @@ class CatalogError(_ProblemsError):
     """One or more control or framework files are invalid."""
 
 
+class WaiverError(_ProblemsError):
+    """One or more entries of a waivers file are invalid."""
+
+
 class SnapshotError(AuditgraphError):
     """A snapshot cannot be read: missing, malformed, truncated or tampered."""
+
+
+class DiffInputError(AuditgraphError):
+    """A side of ``auditgraph diff`` that cannot be read as a scan."""
 
 
 class CollectorError(AuditgraphError):

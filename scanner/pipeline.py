@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +10,7 @@ from scanner import __version__
 from scanner.config import EstateConfig
 from scanner.engine.catalog import Catalog
 from scanner.engine.evaluate import EvaluationContext, Evaluator
+from scanner.engine.waivers import Waiver, WaiverRegister, apply_waivers
 from scanner.graph import EstateGraph, build_graph
 from scanner.model import Finding, FindingsDocument, ScanInfo, Snapshot
 from scanner.snapshot import read_snapshot, snapshot_digest
@@ -23,6 +24,8 @@ class Evaluation:
     snapshot: Snapshot
     graph: EstateGraph
     findings: FindingsDocument
+    waiver_register: WaiverRegister | None = None
+    """What each waiver did, when waivers were given."""
 
 
 def evaluate_snapshot(
@@ -31,7 +34,11 @@ def evaluate_snapshot(
     catalog: Catalog,
     config: EstateConfig,
     progress: ProgressHook | None = None,
+    *,
+    waivers: Sequence[Waiver] | None = None,
 ) -> Evaluation:
+    """Evaluate every control of ``catalog``, then apply ``waivers`` (if given) at the
+    snapshot's collection end; tag selectors need the resources, so it happens here."""
     graph = build_graph(snapshot, config.declared_links)
     context = EvaluationContext(
         graph=graph,
@@ -55,7 +62,11 @@ def evaluate_snapshot(
         finished=snapshot.manifest.finished_at,
         scanner_version=__version__,
     )
-    return Evaluation(snapshot, graph, FindingsDocument(scan=scan, findings=findings))
+    doc = FindingsDocument(scan=scan, findings=findings)
+    if waivers is None:
+        return Evaluation(snapshot, graph, doc)
+    waived = apply_waivers(doc, snapshot.resources, waivers)
+    return Evaluation(snapshot, graph, waived.findings, waived.register)
 
 
 def evaluate_folder(
@@ -63,7 +74,10 @@ def evaluate_folder(
     catalog: Catalog,
     config: EstateConfig,
     progress: ProgressHook | None = None,
+    *,
+    waivers: Sequence[Waiver] | None = None,
 ) -> Evaluation:
     """Read and verify a snapshot folder, then evaluate it."""
     snapshot = read_snapshot(folder)
-    return evaluate_snapshot(snapshot, snapshot_digest(folder), catalog, config, progress)
+    digest = snapshot_digest(folder)
+    return evaluate_snapshot(snapshot, digest, catalog, config, progress, waivers=waivers)

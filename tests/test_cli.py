@@ -22,6 +22,8 @@ EXPECTED_FILES = {
     "report-gdpr.html",
     "summary.md",
 }
+RUN_FOLDER = {"inputs", "snapshot", "run.json"}
+"""What makes the output folder a self-sufficient run folder (tests/test_evidence.py)."""
 
 
 def run(*args: str | Path) -> Result:
@@ -34,7 +36,12 @@ def scan_demo(out: Path, *extra: str) -> Result:
 
 
 def read_all(folder: Path) -> dict[str, bytes]:
-    return {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
+    """The reports in ``folder`` (the run folder's inputs are not reports)."""
+    return {
+        path.name: path.read_bytes()
+        for path in sorted(folder.iterdir())
+        if path.name not in RUN_FOLDER
+    }
 
 
 def no_traceback(result: Result) -> None:
@@ -53,7 +60,7 @@ def test_scan_demo_writes_every_report(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = scan_demo(out)
     assert result.exit_code == 0, result.output
-    assert {path.name for path in out.iterdir()} == EXPECTED_FILES
+    assert {path.name for path in out.iterdir()} == EXPECTED_FILES | RUN_FOLDER
     for name in EXPECTED_FILES:
         assert str(out / name) in result.stdout
 
@@ -83,7 +90,7 @@ def test_selection_flags_select_controls_and_findings(tmp_path: Path) -> None:
     args = ("--control", "res-003", "--cloud", "aws,oci", "--format", "json,md")
     result = scan_demo(out, *args, "--framework", "gdpr", "--quiet")
     assert result.exit_code == 0, result.output
-    assert {path.name for path in out.iterdir()} == {"findings.json", "summary.md"}
+    assert {path.name for path in out.iterdir()} == {"findings.json", "summary.md"} | RUN_FOLDER
     findings = json.loads((out / "findings.json").read_text())["findings"]
     assert findings
     assert {f["control_id"] for f in findings} == {"RES-003"}

@@ -36,7 +36,7 @@ from scanner.outputs.views import (
     framework_view,
     top_failing,
 )
-from scanner.outputs.writer import OUTPUT_FORMATS, write_reports
+from scanner.outputs.writer import DEFAULT_FORMATS, OUTPUT_FORMATS, write_reports
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "reports"
@@ -394,7 +394,7 @@ def test_real_catalog_renders(tmp_path: Path) -> None:
     catalog = check_catalog(ROOT / "controls").catalog
     doc = make_doc([])
     frameworks = sorted(catalog.frameworks)
-    written = write_reports(doc, catalog, tmp_path, OUTPUT_FORMATS, frameworks, TEMPLATES)
+    written = write_reports(doc, catalog, tmp_path, DEFAULT_FORMATS, frameworks, TEMPLATES)
     assert len(written) == 2 + len(frameworks)
     for framework_id in frameworks:
         view = framework_view(doc, catalog, framework_id)
@@ -411,7 +411,7 @@ def test_write_reports_writes_expected_files(
     doc, catalog = hostile_case
     out = tmp_path / "out"
     written = write_reports(
-        doc, catalog, out, OUTPUT_FORMATS, ["soc2", "iso27001_2022", "gdpr"], TEMPLATES
+        doc, catalog, out, DEFAULT_FORMATS, ["soc2", "iso27001_2022", "gdpr"], TEMPLATES
     )
     names = [p.name for p in written]
     assert names == sorted(

@@ -40,6 +40,8 @@ def test_wheel_carries_data_and_runs_the_demo_from_any_directory(tmp_path: Path)
         "scanner/_bundled/reports/framework.html.j2",
         "scanner/_bundled/estates/reference/snapshot/manifest.json",
         "scanner/_bundled/estates/reference/estate.yaml",
+        "scanner/history/migrations/env.py",
+        "scanner/history/migrations/versions/v0001_initial_schema.py",
     ):
         assert expected in names
     entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
@@ -80,8 +82,12 @@ def test_wheel_carries_data_and_runs_the_demo_from_any_directory(tmp_path: Path)
     assert str(site) in result.stderr.splitlines()[0]
     assert sorted(p.name for p in out.iterdir()) == [
         "findings.json",
+        "inputs",
         "report-gdpr.html",
         "report-iso27001_2022.html",
         "report-soc2.html",
+        "run.json",
+        "snapshot",
         "summary.md",
     ]
+

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from scanner.collectors.redact import redact_resources, scrub
 from scanner.model import Cloud, CollectionGap, Edge, Resource
 
 T = TypeVar("T")
@@ -147,7 +148,7 @@ class Recorder:
                     fields=fields,
                     operation=operation,
                     error_class=error_class,
-                    message=message,
+                    message=scrub(message),
                 )
             )
             return None
@@ -211,7 +212,8 @@ def apply_defaults(resources: list[Resource], defaults: Sequence[PropDefault]) -
 
 
 def finalise_resources(collected: Collected) -> list[Resource]:
-    """Merge same-uid resources, then apply patches and defaults, in that order."""
+    """Merge same-uid resources, apply patches and defaults, then scrub secrets, in that
+    order: nothing a collector kept reaches a snapshot before :mod:`redact` has seen it."""
     resources = merge_resources(collected.resources)
     resources = apply_patches(resources, collected.patches)
-    return apply_defaults(resources, collected.defaults)
+    return redact_resources(apply_defaults(resources, collected.defaults))

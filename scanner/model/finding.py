@@ -21,6 +21,9 @@ class Status(StrEnum):
     ERROR = "error"
     """The control itself broke on this resource."""
     WAIVED = "waived"
+    """Never written by this version: a waived finding keeps its underlying status and
+    carries ``waiver_id``. Still read (findings files of earlier versions) and shown as
+    waived."""
 
 
 class Evidence(Contract):

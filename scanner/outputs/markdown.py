@@ -52,5 +52,6 @@ def render_summary_md(
         failing=findings_with_status(doc, Status.FAIL),
         inconclusive=findings_with_status(doc, Status.INCONCLUSIVE),
         errors=findings_with_status(doc, Status.ERROR),
+        waived=findings_with_status(doc, Status.WAIVED),
         total_findings=len(doc.findings),
     )

@@ -16,8 +16,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from scanner.engine.catalog import Catalog
-from scanner.model import FindingsDocument, Severity
-from scanner.outputs.views import framework_views, top_failing
+from scanner.model import FindingsDocument, Severity, Status
+from scanner.outputs.views import findings_with_status, framework_views, top_failing
 
 SEVERITY_STYLES: Mapping[Severity, str] = MappingProxyType(
     {
@@ -68,6 +68,7 @@ def print_summary(
         )
         console.print(table)
 
+    print_waived(doc, console)
     failing = top_failing(doc, top)
     if not failing:
         console.print("[green]No failing findings.[/green]")
@@ -84,5 +85,24 @@ def print_summary(
             plain(finding.control_id),
             f"{plain(finding.resource_name)}\n[dim]{plain(finding.resource_uid)}[/dim]",
             plain(finding.message),
+        )
+    console.print(table)
+
+
+def print_waived(doc: FindingsDocument, console: Console) -> None:
+    """The findings a waiver marks, as "waived (ID)" with their underlying status."""
+    waived = findings_with_status(doc, Status.WAIVED)
+    if not waived:
+        return
+    table = Table(title=f"{len(waived)} waived findings", title_justify="left")
+    for column in ("Severity", "Control", "Resource", "Status"):
+        table.add_column(column)
+    for finding in waived:
+        label = f"waived ({finding.waiver_id})" if finding.waiver_id else "waived"
+        table.add_row(
+            plain(finding.severity),
+            plain(finding.control_id),
+            f"{plain(finding.resource_name)}\n[dim]{plain(finding.resource_uid)}[/dim]",
+            f"[cyan]{plain(label)}[/cyan]\n[dim]{plain(finding.status)}[/dim]",
         )
     console.print(table)

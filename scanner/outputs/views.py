@@ -14,6 +14,7 @@ from types import MappingProxyType
 from typing import TypeVar
 
 from scanner.engine.catalog import Catalog
+from scanner.engine.waivers import is_waived
 from scanner.model import Control, Finding, FindingsDocument, Severity, Status
 
 _T = TypeVar("_T")
@@ -38,7 +39,8 @@ _FINDING_ORDER: Mapping[Status, int] = MappingProxyType(
         Status.WAIVED: 4,
     }
 )
-"""How findings are listed under a control: problems first, then passes, then waivers."""
+"""How findings are listed under a control: problems first, then passes, then waivers.
+A finding an active waiver marks sorts as ``waived`` whatever its underlying status."""
 
 _CONTROL_PRECEDENCE = (
     ControlStatus.FAIL,
@@ -140,9 +142,14 @@ class FrameworkView:
     totals: FrameworkTotals
 
 
+def display_status(finding: Finding) -> Status:
+    """``waived`` for a finding an active waiver marks, else its own status."""
+    return Status.WAIVED if is_waived(finding) else finding.status
+
+
 def control_status(findings: Iterable[Finding]) -> ControlStatus:
     """fail > error > inconclusive > pass (waived counts as pass); no findings: not_applicable."""
-    statuses = {finding.status for finding in findings}
+    statuses = {display_status(finding) for finding in findings}
     if Status.FAIL in statuses:
         return ControlStatus.FAIL
     if Status.ERROR in statuses:
@@ -164,7 +171,7 @@ def worst_status(statuses: Iterable[ControlStatus]) -> ControlStatus:
 
 
 def count_findings(findings: Iterable[Finding]) -> FindingCounts:
-    tally = _tally(finding.status for finding in findings)
+    tally = _tally(display_status(finding) for finding in findings)
     return FindingCounts(
         passed=tally[Status.PASS],
         failed=tally[Status.FAIL],
@@ -191,7 +198,7 @@ def sort_control_findings(findings: Iterable[Finding]) -> tuple[Finding, ...]:
         sorted(
             findings,
             key=lambda f: (
-                _FINDING_ORDER[f.status],
+                _FINDING_ORDER[display_status(f)],
                 -f.severity.rank,
                 f.resource_uid,
                 f.finding_id,
@@ -270,9 +277,10 @@ def framework_views(
 
 
 def findings_with_status(doc: FindingsDocument, status: Status) -> list[Finding]:
-    """Findings of one status: severity (most severe first), then control id, then uid."""
+    """Findings of one status (``waived``: those a waiver marks, and no others): severity
+    (most severe first), then control id, then uid."""
     return sorted(
-        (finding for finding in doc.findings if finding.status == status),
+        (finding for finding in doc.findings if display_status(finding) == status),
         key=lambda f: (-f.severity.rank, f.control_id, f.resource_uid, f.finding_id),
     )
 
