@@ -90,4 +90,3 @@ def test_wheel_carries_data_and_runs_the_demo_from_any_directory(tmp_path: Path)
         "snapshot",
         "summary.md",
     ]
-
