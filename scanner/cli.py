@@ -4,7 +4,7 @@ Commands::
 
     auditgraph scan        evaluate an estate (--demo, --snapshot; live collection later)
     auditgraph evaluate    evaluate a saved snapshot folder
-    auditgraph collect     collect a snapshot from a cloud (OCI in this version)
+    auditgraph collect     collect a snapshot from a cloud (OCI, AWS, Azure)
     auditgraph permissions the least-privilege policy a collector needs
     auditgraph report      re-render reports from an existing findings.json
     auditgraph controls    list, show and validate the control catalog
@@ -12,6 +12,7 @@ Commands::
     auditgraph diff        compare two scans: changed findings and resource drift
     auditgraph history     recorded scans with per-framework counts and trend
     auditgraph evidence    export a run as a signed evidence bundle; verify one offline
+    auditgraph remediate   playbooks (script, Terraform, runbooks) for a run's failures
     auditgraph keys        generate the Ed25519 key pair that signs bundles
 
 Exit codes:
@@ -26,7 +27,7 @@ A failing, inconclusive or broken control on a resource is a finding, never a cr
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -37,6 +38,10 @@ from scanner.cli_collect import (
     AttemptsOpt,
     AwsOrgRoleOpt,
     AwsProfileOpt,
+    AzureArmEndpointOpt,
+    AzureCloudOpt,
+    AzureSubscriptionsOpt,
+    AzureTenantOpt,
     CollectOptions,
     OciAuthOpt,
     OciConfigOpt,
@@ -48,10 +53,23 @@ from scanner.cli_collect import (
     print_permissions,
     require_collectable,
 )
+from scanner.cli_delivery import (
+    AlertOnOpt,
+    AlertTimeoutOpt,
+    AlertWebhookOpt,
+    SignKeyOpt,
+    StoreDestOpt,
+    StoreEvidenceOpt,
+    deliver,
+    delivery_options,
+)
 from scanner.cli_diff import DIFF_EPILOG, diff_command
 from scanner.cli_evidence import evidence_app, keys_app
+from scanner.cli_frameworks import frameworks_app
 from scanner.cli_history import HistoryOpt, record_if_asked
 from scanner.cli_history import register as register_history
+from scanner.cli_metrics import MetricsFileOpt, MetricsRun, PushgatewayOpt, publish_metrics
+from scanner.cli_remediate import REMEDIATE_EPILOG, remediate_command
 from scanner.cli_support import (
     CLOUD_IDS,
     DEFAULT_OUT,
@@ -71,7 +89,6 @@ from scanner.cli_support import (
     OutOpt,
     QuietOpt,
     ScanOptions,
-    Selection,
     SeverityOpt,
     control_detail,
     controls_table,
@@ -81,10 +98,7 @@ from scanner.cli_support import (
     progress_hook,
     read_findings,
     reported_errors,
-    run_selection,
     scan_summary,
-    select_catalog,
-    select_findings,
     split_values,
     validate_catalog,
 )
@@ -95,13 +109,15 @@ from scanner.cli_waivers import (
     write_waiver_register,
 )
 from scanner.config import EstateConfig, load_config
+from scanner.delivery.plan import prepare as prepare_delivery
 from scanner.engine.catalog import Catalog, load_catalog
 from scanner.engine.waiver_file import load_waivers
-from scanner.model import FRAMEWORK_IDS, Cloud, FindingsDocument
+from scanner.model import FRAMEWORK_IDS, Cloud, FindingsDocument, Severity
 from scanner.outputs.run_record import RunSources, record_run
 from scanner.outputs.terminal import print_summary
 from scanner.outputs.writer import FORMAT_CHOICES, resolve_formats, write_reports
 from scanner.pipeline import evaluate_folder
+from scanner.selection import Selection, run_selection, select_catalog, select_findings
 
 EPILOG = (
     "[bold]Exit codes[/bold]: "
@@ -130,7 +146,9 @@ app.add_typer(controls_app, name="controls")
 app.add_typer(evidence_app, name="evidence")
 app.add_typer(keys_app, name="keys")
 app.add_typer(waivers_app, name="waivers")
+app.add_typer(frameworks_app, name="frameworks")
 app.command("diff", epilog=DIFF_EPILOG)(diff_command)
+app.command("remediate", epilog=REMEDIATE_EPILOG)(remediate_command)
 register_history(app)
 
 
@@ -140,6 +158,7 @@ def _evaluate(snapshot: Path, config_file: Path | None, opts: ScanOptions) -> No
     frameworks = split_values(opts.frameworks, FRAMEWORK_IDS, "--framework") or [*FRAMEWORK_IDS]
     clouds = split_values(opts.clouds, CLOUD_IDS, "--cloud")
     with reported_errors():
+        plan = prepare_delivery(opts.delivery)
         catalog = load_catalog(opts.catalog or controls_dir())
         requested = [value.upper() for value in opts.controls or ()]
         control_ids = split_values(requested, [c.id for c in catalog.controls], "--control")
@@ -156,13 +175,18 @@ def _evaluate(snapshot: Path, config_file: Path | None, opts: ScanOptions) -> No
         written = sorted(written + write_waiver_register(evaluation.waiver_register, opts.out))
         sources = RunSources(snapshot, opts.catalog or controls_dir(), config_file, opts.waivers)
         record_run(opts.out, sources, run_selection(selection), frameworks, formats, catalog.digest)
-    code = exit_code(doc, opts.fail_on)
+    delivered = deliver(plan, doc, evaluation.snapshot, opts, clouds, control_ids)
+    code = delivered.exit_code(exit_code(doc, opts.fail_on))
     if not opts.quiet:
         warn_about_waivers(evaluation.waiver_register)
-    _print_outcome(doc, selected, frameworks, written, code, opts)
+    _print_outcome(doc, selected, frameworks, written, code, opts, delivered.summary())
     quiet = opts.quiet or opts.json
+    delivered.report(quiet)
     snap = evaluation.snapshot
-    if not record_if_asked(opts.history, doc, snap, clouds, control_ids, opts.severity, quiet):
+    recorded = record_if_asked(opts.history, doc, snap, clouds, control_ids, opts.severity, quiet)
+    run = MetricsRun(doc, selected, frameworks, snap, clouds, control_ids, opts.severity)
+    publish_metrics(opts, run, recorded)
+    if not recorded:
         raise typer.Exit(EXIT_ERROR)
     raise typer.Exit(code)
 
@@ -174,10 +198,11 @@ def _print_outcome(
     written: list[Path],
     code: int,
     opts: ScanOptions,
+    extra: dict[str, Any] | None = None,
 ) -> None:
     """--json: one JSON object; --quiet: the written paths; otherwise summary and paths."""
     if opts.json:
-        typer.echo(scan_summary(doc, catalog, frameworks, written, code))
+        typer.echo(scan_summary(doc, catalog, frameworks, written, code, extra))
     elif opts.quiet:
         for path in written:
             typer.echo(str(path))
@@ -216,6 +241,14 @@ def scan(
     json_output: JsonOpt = False,
     waivers: WaiversOpt = None,
     history: HistoryOpt = None,
+    metrics_file: MetricsFileOpt = None,
+    pushgateway: PushgatewayOpt = None,
+    alert_webhook: AlertWebhookOpt = None,
+    alert_on: AlertOnOpt = Severity.CRITICAL,
+    alert_timeout: AlertTimeoutOpt = 10.0,
+    store: StoreDestOpt = None,
+    store_evidence: StoreEvidenceOpt = False,
+    sign_key: SignKeyOpt = None,
     oci_config: OciConfigOpt = None,
     oci_profile: OciProfileOpt = "DEFAULT",
     oci_auth: OciAuthOpt = "config",
@@ -225,14 +258,18 @@ def scan(
     aws_profile: AwsProfileOpt = None,
     aws_org_role: AwsOrgRoleOpt = None,
     max_attempts: AttemptsOpt = 3,
+    azure_subscriptions: AzureSubscriptionsOpt = None,
+    azure_tenant: AzureTenantOpt = None,
+    azure_cloud: AzureCloudOpt = "AzurePublicCloud",
+    azure_arm_endpoint: AzureArmEndpointOpt = None,
 ) -> None:
     """Scan an estate: collect (or load) a snapshot, evaluate every control, write reports.
 
     With [bold]--cloud oci[/bold] the estate is collected live (read-only API calls) into
     OUT/snapshot, then evaluated. [bold]--demo[/bold] scans the bundled reference estate;
     [bold]--snapshot[/bold] a saved snapshot folder (there --cloud only filters findings).
-    [bold]--cloud aws[/bold] collects AWS with boto3's credential chain. A live collector for
-    Azure is not in this version.
+    [bold]--cloud aws[/bold] collects AWS with boto3's credential chain, [bold]--cloud
+    azure[/bold] Azure with azure-identity's (DefaultAzureCredential).
 
     [bold]Examples[/bold]
       auditgraph scan --demo
@@ -241,11 +278,18 @@ def scan(
       auditgraph scan --cloud oci --oci-auth instance_principal --fail-on high
       auditgraph scan --cloud aws --aws-profile audit --regions eu-west-1,eu-central-1
       auditgraph scan --cloud aws --aws-org-role OrganizationAccountAccessRole
+      auditgraph scan --cloud azure --azure-subscriptions SUB1,SUB2 --azure-tenant TENANT
+      auditgraph scan --cloud azure --azure-cloud AzureUSGovernment
       auditgraph scan --demo --framework gdpr --format html --out gdpr-report
       auditgraph scan --demo --format all --out run/
       auditgraph scan --snapshot snap/ --config estate.yaml --fail-on high
       auditgraph scan --demo --waivers waivers.yaml --fail-on high
       auditgraph scan --demo --cloud aws --severity high --json
+      auditgraph scan --cloud oci --history default --metrics-file textfiles/auditgraph.prom
+      auditgraph scan --cloud aws --pushgateway http://pushgateway.monitoring:9091
+      AUDITGRAPH_ALERT_WEBHOOK=https://hooks.slack.com/services/... \\
+        auditgraph scan --cloud oci --history default --alert-on high
+      auditgraph scan --cloud aws --store s3://audit-results/prod --store-evidence
     """
     opts = ScanOptions(
         out,
@@ -260,6 +304,22 @@ def scan(
         json_output,
         waivers=waivers,
         history=history,
+        metrics_file=metrics_file,
+        pushgateway=pushgateway,
+        delivery=delivery_options(
+            alert_webhook,
+            alert_on,
+            alert_timeout,
+            store,
+            store_evidence,
+            sign_key,
+            CollectOptions(
+                oci_config=oci_config,
+                oci_profile=oci_profile,
+                oci_auth=oci_auth,
+                oci_endpoint=oci_endpoint,
+            ).oci(),
+        ),
     )
     if demo and snapshot is not None:
         raise typer.BadParameter("use either --demo or --snapshot, not both", param_hint="--demo")
@@ -279,8 +339,13 @@ def scan(
         aws_profile,
         aws_org_role,
         max_attempts,
+        azure_subscriptions=azure_subscriptions,
+        azure_tenant=azure_tenant,
+        azure_cloud=azure_cloud,
+        azure_arm_endpoint=azure_arm_endpoint,
     )
     with reported_errors():
+        prepare_delivery(opts.delivery)  # a bad --store or webhook fails before collecting
         collect_to(out / "snapshot", selected, collect_options, not (quiet or json_output))
     _evaluate(out / "snapshot", config, opts)
 
@@ -307,6 +372,14 @@ def evaluate(
     json_output: JsonOpt = False,
     waivers: WaiversOpt = None,
     history: HistoryOpt = None,
+    metrics_file: MetricsFileOpt = None,
+    pushgateway: PushgatewayOpt = None,
+    alert_webhook: AlertWebhookOpt = None,
+    alert_on: AlertOnOpt = Severity.CRITICAL,
+    alert_timeout: AlertTimeoutOpt = 10.0,
+    store: StoreDestOpt = None,
+    store_evidence: StoreEvidenceOpt = False,
+    sign_key: SignKeyOpt = None,
 ) -> None:
     """Evaluate a saved snapshot folder and write reports.
 
@@ -317,6 +390,7 @@ def evaluate(
       auditgraph evaluate snap/ --control RES-003 --format md --out residency
       auditgraph evaluate snap/ --fail-on critical --quiet
       auditgraph evaluate snap/ --waivers waivers.yaml --fail-on high
+      auditgraph evaluate snap/ --store az://acmeaudit/results/prod
     """
     opts = ScanOptions(
         out,
@@ -331,6 +405,11 @@ def evaluate(
         json_output,
         waivers=waivers,
         history=history,
+        metrics_file=metrics_file,
+        pushgateway=pushgateway,
+        delivery=delivery_options(
+            alert_webhook, alert_on, alert_timeout, store, store_evidence, sign_key
+        ),
     )
     _evaluate(snapshot_dir, config, opts)
 
@@ -352,6 +431,10 @@ def collect(
     aws_profile: AwsProfileOpt = None,
     aws_org_role: AwsOrgRoleOpt = None,
     max_attempts: AttemptsOpt = 3,
+    azure_subscriptions: AzureSubscriptionsOpt = None,
+    azure_tenant: AzureTenantOpt = None,
+    azure_cloud: AzureCloudOpt = "AzurePublicCloud",
+    azure_arm_endpoint: AzureArmEndpointOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Collect a snapshot from a cloud with read-only API calls; evaluate it later.
@@ -363,6 +446,7 @@ def collect(
       auditgraph collect --cloud oci --out snap/
       auditgraph collect --cloud oci --oci-auth instance_principal --regions eu-frankfurt-1
       AWS_ENDPOINT_URL=http://127.0.0.1:5000 auditgraph collect --cloud aws --out snap/
+      auditgraph collect --cloud azure --azure-subscriptions SUB1 --out snap/
       auditgraph evaluate snap/
     """
     selected = require_collectable([cloud.value])
@@ -376,6 +460,10 @@ def collect(
         aws_profile,
         aws_org_role,
         max_attempts,
+        azure_subscriptions=azure_subscriptions,
+        azure_tenant=azure_tenant,
+        azure_cloud=azure_cloud,
+        azure_arm_endpoint=azure_arm_endpoint,
     )
     with reported_errors():
         snapshot = collect_to(out, selected, options, not quiet)
@@ -398,6 +486,7 @@ def permissions(
 
     [bold]Example[/bold]
       auditgraph permissions oci --group SecurityAuditors
+      auditgraph permissions azure
     """
     print_permissions(cloud, group)
 

@@ -16,6 +16,10 @@ from scanner.collectors.aws.clients import AwsOptions
 from scanner.collectors.aws.collector import collect_aws
 from scanner.collectors.aws.collector import required_permissions as aws_permissions
 from scanner.collectors.aws.permissions import aws_policy_document
+from scanner.collectors.azure.clients import ARM_ENDPOINT_ENV, CLOUDS, AzureOptions
+from scanner.collectors.azure.collector import collect_azure
+from scanner.collectors.azure.collector import required_permissions as azure_permissions
+from scanner.collectors.azure.permissions import GRAPH_NOTE, role_definition
 from scanner.collectors.oci.clients import ENDPOINT_ENV, AuthMode, OciOptions
 from scanner.collectors.oci.collector import collect_oci
 from scanner.collectors.oci.collector import required_permissions as oci_permissions
@@ -84,6 +88,42 @@ AwsOrgRoleOpt = Annotated[
         rich_help_panel="AWS",
     ),
 ]
+AzureSubscriptionsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--azure-subscriptions",
+        metavar="LIST",
+        help="Subscription ids to collect, comma-separated. Default: every subscription "
+        "the identity can read.",
+        rich_help_panel="Azure",
+    ),
+]
+AzureTenantOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--azure-tenant", metavar="TENANT", help="Tenant to sign in to.", rich_help_panel="Azure"
+    ),
+]
+AzureCloudOpt = Annotated[
+    str,
+    typer.Option(
+        "--azure-cloud",
+        metavar="NAME",
+        help=f"Azure cloud: {', '.join(CLOUDS)}.",
+        rich_help_panel="Azure",
+    ),
+]
+AzureArmEndpointOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--azure-arm-endpoint",
+        envvar=ARM_ENDPOINT_ENV,
+        metavar="URL",
+        help="Base URL for every ARM call (private endpoints, emulators). A bearer token "
+        "goes over plain http only to a loopback address.",
+        rich_help_panel="Azure",
+    ),
+]
 AttemptsOpt = Annotated[
     int,
     typer.Option(
@@ -118,6 +158,10 @@ class CollectOptions:
     aws_profile: str | None = None
     aws_org_role: str | None = None
     max_attempts: int = 3
+    azure_subscriptions: str | None = None
+    azure_tenant: str | None = None
+    azure_cloud: str = "AzurePublicCloud"
+    azure_arm_endpoint: str | None = None
 
     def region_list(self) -> tuple[str, ...]:
         return tuple(r.strip() for r in (self.regions or "").split(",") if r.strip())
@@ -129,6 +173,19 @@ class CollectOptions:
             org_role=self.aws_org_role,
             max_workers=self.workers,
             max_attempts=self.max_attempts,
+        )
+
+    def azure(self) -> AzureOptions:
+        if self.azure_cloud not in CLOUDS:
+            raise typer.BadParameter(f"use one of {', '.join(CLOUDS)}", param_hint="--azure-cloud")
+        subscriptions = (self.azure_subscriptions or "").split(",")
+        return AzureOptions(
+            subscriptions=tuple(s.strip() for s in subscriptions if s.strip()),
+            tenant=self.azure_tenant,
+            cloud=self.azure_cloud,
+            arm_endpoint=self.azure_arm_endpoint,
+            max_attempts=self.max_attempts,
+            max_workers=self.workers,
         )
 
     def oci(self) -> OciOptions:
@@ -179,6 +236,11 @@ def _collect_aws(options: CollectOptions, hook: ProgressHook | None) -> Snapshot
     return snapshot
 
 
+def _collect_azure(options: CollectOptions, hook: ProgressHook | None) -> Snapshot:
+    snapshot, _, _ = collect_azure(options.azure(), progress=hook)
+    return snapshot
+
+
 def _oci_permissions(group: str) -> list[str]:
     return permission_report(oci_permissions().values(), group)
 
@@ -187,14 +249,20 @@ def _aws_permissions(group: str) -> list[str]:
     return [aws_policy_document(aws_permissions(organisation=True).values())]
 
 
+def _azure_permissions(group: str) -> list[str]:
+    return [role_definition(azure_permissions().values()), GRAPH_NOTE]
+
+
 COLLECTORS: dict[Cloud, Callable[[CollectOptions, ProgressHook | None], Snapshot]] = {
     Cloud.OCI: _collect_oci,
     Cloud.AWS: _collect_aws,
+    Cloud.AZURE: _collect_azure,
 }
 """Clouds with a live collector in this version, registered explicitly."""
 PERMISSION_REPORTS: dict[Cloud, Callable[[str], list[str]]] = {
     Cloud.OCI: _oci_permissions,
     Cloud.AWS: _aws_permissions,
+    Cloud.AZURE: _azure_permissions,
 }
 COLLECTABLE: tuple[Cloud, ...] = tuple(COLLECTORS)
 

@@ -70,6 +70,12 @@ def record_history(
         return store.record(ScanInput(document, snapshot.resources, scope))
 
 
+def selection_labels(controls: Sequence[str], severity: Severity | None) -> list[str]:
+    """The --control/--severity filters as they enter a scan's scope key."""
+    labels = [f"control={','.join(sorted(controls))}"] if controls else []
+    return labels + ([f"severity>={severity.value}"] if severity else [])
+
+
 def record_if_asked(
     url: str | None,
     document: FindingsDocument,
@@ -85,8 +91,7 @@ def record_if_asked(
     """
     if not url:
         return True
-    selection = [f"control={','.join(sorted(controls))}"] if controls else []
-    selection += [f"severity>={severity.value}"] if severity else []
+    selection = selection_labels(controls, severity)
     try:
         scan_id = record_history(url, document, snapshot, clouds, selection)
     except HistoryError as exc:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
@@ -25,7 +25,8 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
-from scanner.engine.catalog import CEL_FIELDS, Catalog, CompiledControl, _digest, check_catalog
+from scanner.delivery.plan import DeliveryOptions
+from scanner.engine.catalog import CEL_FIELDS, Catalog, CompiledControl, check_catalog
 from scanner.engine.examples import ExampleResult, run_example
 from scanner.errors import (
     AuditgraphError,
@@ -36,7 +37,6 @@ from scanner.errors import (
     WaiverError,
 )
 from scanner.model import FRAMEWORK_IDS, Cloud, Example, FindingsDocument, Severity, Status
-from scanner.outputs.run_record import RunSelection
 from scanner.outputs.views import framework_views
 from scanner.outputs.writer import ALL_FORMATS, DEFAULT_FORMATS, OUTPUT_FORMATS
 from scanner.pipeline import ProgressHook
@@ -186,6 +186,12 @@ class ScanOptions:
     """A waivers file (--waivers) applied after evaluation; None: no waivers."""
     history: str | None = None
     """History store URL (--history) the run is recorded in; None: not recorded."""
+    metrics_file: Path | None = None
+    """Prometheus textfile (--metrics-file) the gauges are written to; None: not written."""
+    pushgateway: str | None = None
+    """Pushgateway URL (--pushgateway) the gauges are pushed to; None: not pushed."""
+    delivery: DeliveryOptions = dataclasses.field(default_factory=DeliveryOptions)
+    """Webhook alert (--alert-webhook) and result upload (--store); default: neither."""
 
 
 def split_values(values: Sequence[str] | None, allowed: Sequence[str], option: str) -> list[str]:
@@ -201,58 +207,6 @@ def split_values(values: Sequence[str] | None, allowed: Sequence[str], option: s
                 )
             chosen.append(part)
     return list(dict.fromkeys(chosen))
-
-
-@dataclasses.dataclass(frozen=True)
-class Selection:
-    """What --control, --severity and --cloud keep; empty means everything."""
-
-    control_ids: tuple[str, ...] = ()
-    min_severity: Severity | None = None
-    clouds: tuple[str, ...] = ()
-
-    def keeps_control(self, compiled: CompiledControl) -> bool:
-        control = compiled.control
-        return (
-            (not self.control_ids or control.id in self.control_ids)
-            and (self.min_severity is None or control.severity.rank >= self.min_severity.rank)
-            and (not self.clouds or any(c.value in self.clouds for c in control.applies_to.clouds))
-        )
-
-
-def run_selection(selection: Selection) -> RunSelection:
-    """The selection as recorded in a run folder's run.json."""
-    severity = selection.min_severity.value if selection.min_severity else None
-    return RunSelection(
-        controls=list(selection.control_ids), min_severity=severity, clouds=list(selection.clouds)
-    )
-
-
-def selection_of(recorded: RunSelection) -> Selection:
-    """The selection a run.json records, to evaluate again exactly as the run did."""
-    severity = Severity(recorded.min_severity) if recorded.min_severity else None
-    return Selection(tuple(recorded.controls), severity, tuple(recorded.clouds))
-
-
-def select_catalog(catalog: Catalog, selection: Selection) -> Catalog:
-    """The catalog restricted to the selected controls (digest recomputed when it changes)."""
-    controls = tuple(c for c in catalog.controls if selection.keeps_control(c))
-    if controls == catalog.controls:
-        return catalog
-    return dataclasses.replace(
-        catalog, controls=controls, digest=_digest(controls, catalog.frameworks)
-    )
-
-
-def select_findings(doc: FindingsDocument, selection: Selection) -> FindingsDocument:
-    """The findings in the selected clouds and at or above the minimum severity."""
-    kept = [
-        finding
-        for finding in doc.findings
-        if (not selection.clouds or finding.cloud.value in selection.clouds)
-        and (selection.min_severity is None or finding.severity.rank >= selection.min_severity.rank)
-    ]
-    return doc.model_copy(update={"findings": kept})
 
 
 def failing_at_or_above(doc: FindingsDocument, fail_on: FailOn) -> int:
@@ -357,8 +311,9 @@ def scan_summary(
     frameworks: Sequence[str],
     written: Sequence[Path],
     code: int,
+    extra: Mapping[str, Any] | None = None,
 ) -> str:
-    """The ``--json`` output: one JSON object, keys sorted."""
+    """The ``--json`` output: one JSON object, keys sorted (``extra``: more top-level keys)."""
     statuses = Counter(
         Status.WAIVED.value if f.waiver_id is not None else f.status.value for f in doc.findings
     )
@@ -378,6 +333,7 @@ def scan_summary(
         },
         "written": [str(path) for path in written],
     }
+    summary.update(extra or {})
     return json.dumps(summary, indent=2, sort_keys=True)
 
 
@@ -466,7 +422,11 @@ def control_detail(compiled: CompiledControl, catalog: Catalog) -> list[Renderab
             parts.append(Panel(syntax, title=f"{name} (CEL)", title_align="left"))
     parts.append(_field("message", control.message))
     parts.append(_field("params", ", ".join(control.params) or "none"))
+    parts.append(_field("graph scope", control.graph_scope or "not declared"))
     parts.append(_mapping_table(compiled, catalog))
+    if control.mapping is not None:
+        sources = ", ".join(control.mapping.sources) or "none"
+        parts.append(_field("mapping", f"{control.mapping.rationale} (also mapped by: {sources})"))
     parts.append(_field("remediation", ", ".join(control.remediation) or "none"))
     parts.append(_examples_table(compiled))
     return parts

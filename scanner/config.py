@@ -57,7 +57,9 @@ class Params(_Strict):
     )
     cert_min_valid_days: int = Field(default=30, description="Minimum remaining cert validity.")
     key_rotation_max_days: int = Field(default=365, description="Maximum key rotation period.")
-    min_tls_version: Literal["1.2", "1.3"] = "1.2"
+    min_tls_version: Literal["1.2", "1.3"] = Field(
+        default="1.2", description="Lowest TLS version endpoints and transfers may accept."
+    )
     vpn_encryption: list[str] = Field(
         default_factory=lambda: ["AES256", "AES256-GCM", "AES256-GCM-16"],
         description="Accepted IPSec / IKE encryption algorithms.",
@@ -66,6 +68,41 @@ class Params(_Strict):
     macsec_ciphers: list[str] = Field(
         default_factory=lambda: ["AES256_GCM", "AES256_GCM_XPN"],
         description="Accepted MACsec ciphers (normalised names).",
+    )
+    approved_accounts: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Tenancies, accounts and subscriptions (ids or OCI tenancy aliases) that data may "
+            "be replicated into and that cross-tenancy policies may name, besides a resource's "
+            "own account."
+        ),
+    )
+    access_key_max_age_days: int = Field(
+        default=90, description="Oldest an active access key, API key or token may be."
+    )
+    admin_group_max_members: int = Field(
+        default=5, description="Most members an administrators group may have."
+    )
+    key_rotation_skew_days: int = Field(
+        default=30,
+        description="Largest gap between the last rotations of copies of shared key material.",
+    )
+    min_symmetric_key_bits: int = Field(default=256, description="Shortest AES key accepted.")
+    min_rsa_key_bits: int = Field(default=2048, description="Shortest RSA key accepted.")
+    audit_retention_min_days: int = Field(
+        default=365, description="Shortest retention accepted for control-plane audit logs."
+    )
+    data_classes: list[str] = Field(
+        default_factory=lambda: ["public", "internal", "confidential", "personal", "audit-logs"],
+        description="The classification scheme: values the data_class tag may take.",
+    )
+    immutable_data_classes: list[str] = Field(
+        default_factory=lambda: ["confidential", "audit-logs"],
+        description="Classes whose stores must keep objects under a locked retention rule.",
+    )
+    redundant_data_classes: list[str] = Field(
+        default_factory=lambda: ["personal"],
+        description="Classes whose primary stores must keep a copy in another region.",
     )
 
     def as_cel_input(self) -> dict[str, JSONValue]:

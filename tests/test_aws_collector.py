@@ -102,26 +102,51 @@ def test_cli_scan_cloud_aws_gives_the_aws_findings(estate: str, tmp_path: Path) 
     assert result.returncode == 0, result.stderr
     findings = json.loads((out / "findings.json").read_text())["findings"]
 
+    generated = {
+        "aws.ec2.network_acl": "<default NACL>",
+        "aws.ec2.subnet": "<default subnet>",
+        "aws.ec2.vpc": "<default VPC>",
+    }
+
     def named(f: dict[str, str]) -> tuple[str, str]:
-        # Default network ACLs get generated ids: name them by type.
-        is_acl = f["resource_type"] == "aws.ec2.network_acl"
-        return (f["control_id"], "<default NACL>" if is_acl else f["resource_name"])
+        # The default VPCs, their subnets and NACLs get generated ids: name them by type.
+        return (f["control_id"], generated.get(f["resource_type"], f["resource_name"]))
 
     by_status = {
         status: sorted(named(f) for f in findings if f["status"] == status)
         for status in ("fail", "inconclusive", "error")
     }
     assert by_status["fail"] == [
+        # No Object Lock on the trail bucket (audit-logs) nor the finance bucket (confidential).
+        ("BDR-002", "acme-cloudtrail-logs"),
+        ("BDR-002", "acme-finance-reports"),
         ("EAR-001", "acme-datalake-replica-euw1"),
         # Readable here (the reference estate's recording denies it): SSE-S3, no CMK.
         ("EAR-001", "acme-finance-reports"),
         # moto's MACsec ports never come up (portEncryptionStatus "Encryption Down").
         ("ICN-001", "dx-frankfurt-oci"),
+        # moto reports no logical redundancy for the connection.
+        ("ICN-003", "dx-frankfurt-oci"),
+        ("IDF-003", "ops-legacy"),
+        # The pinned certificate expires 2026-12-07: under 30 days from any run after 7 Nov.
+        ("IDF-008", "acme-oci-identity"),
+        ("KMS-005", "replica-use1-cmk"),
         ("LOG-001", "security-trail"),
+        ("LOG-002", "acme-datalake-replica-euw1"),
+        ("LOG-002", "acme-datalake-replica-use1"),
+        ("LOG-002", "acme-finance-reports"),
+        ("LOG-004", "<default VPC>"),
+        ("LOG-004", "<default VPC>"),
+        ("LOG-005", "acme-datalake-replica-euw1"),
+        ("LOG-005", "acme-datalake-replica-use1"),
         ("MFA-005", "ops-legacy"),
         # Each region's default NACL allows everything from 0.0.0.0/0 (CIS AWS 5.1).
         ("NET-001", "<default NACL>"),
         ("NET-001", "<default NACL>"),
+        ("NET-002", "<default NACL>"),
+        ("NET-002", "<default NACL>"),
+        # Default subnets map public IPs on launch: three in eu-west-1, six in us-east-1.
+        *[("NET-007", "<default subnet>")] * 9,
         ("PAM-002", "ci-full-access"),
         ("RES-001", "acme-datalake-replica-use1"),
         ("RES-003", "acme-datalake-replica-euw1"),
@@ -129,8 +154,12 @@ def test_cli_scan_cloud_aws_gives_the_aws_findings(estate: str, tmp_path: Path) 
     assert by_status["inconclusive"] == [
         # moto reports no tunnel options or telemetry for VPN connections.
         ("ICN-002", "vpn-oci-backup"),
+        ("ICN-007", "vpn-oci-backup"),
         # The OCI identity domain the SAML provider trusts is not in an AWS-only scan.
         ("IDF-001", "acme-oci-identity"),
+        # moto cannot list custom key stores: each region's listing is a gap.
+        ("KMS-009", "kms (aws.kms.custom_key_store) in 123456789012"),
+        ("KMS-009", "kms (aws.kms.custom_key_store) in 123456789012"),
         ("MFA-003", "acme-oci-identity"),
     ]
     assert by_status["error"] == []

@@ -315,28 +315,39 @@ def test_reference_estate_resources_edges_and_operations(aws: Any) -> None:
             "aws.iam.role",
             "global",
             "AcmeFederatedAdmins",
-            {"federated_providers": [SAML_ARN], "audience_condition": True, "is_admin": True},
+            {
+                "federated_providers": [SAML_ARN],
+                "external_accounts": [],
+                "audience_condition": True,
+                "is_admin": True,
+            },
         ),
         f"{ARN}:role/partner-audit": (
             "role",
             "aws.iam.role",
             "global",
             "partner-audit",
-            {"external_accounts": [PARTNER], "is_admin": False},
+            {"federated_providers": [], "external_accounts": [PARTNER], "is_admin": False},
         ),
         f"{ARN}:user/ops-legacy": (
             "principal.user",
             "aws.iam.user",
             "global",
             "ops-legacy",
-            {"console_access": True, "mfa_enabled": False, "enabled": True},
+            {"console_access": True, "mfa_enabled": False, "enabled": True, "access_keys": []},
         ),
         f"{ARN}:user/breakglass-aws": (
             "principal.user",
             "aws.iam.user",
             "global",
             "breakglass-aws",
-            {"console_access": True, "mfa_enabled": True, "mfa_type": "hardware", "enabled": True},
+            {
+                "console_access": True,
+                "mfa_enabled": True,
+                "mfa_type": "hardware",
+                "enabled": True,
+                "access_keys": [],
+            },
         ),
         f"{ARN}:user/ci-deployer": (
             "principal.user",
@@ -444,7 +455,7 @@ def test_reference_estate_props_are_reproduced(aws: Any) -> None:
             # Planted fingerprint of a certificate we do not hold; moto drops the mode.
             props["signing_cert_sha256"] = hashlib.sha256(certificate()).hexdigest()
             assert props.pop("assertion_encryption") == "required"
-        if "access_keys" in props:
+        if props.get("access_keys"):  # ci-deployer: the key moto created
             props["access_keys"] = [
                 {
                     "id": key["AccessKeyId"],
@@ -585,6 +596,7 @@ def test_unreadable_policy_version_makes_admin_unknown(
     }
     assert resources[f"{ARN}:role/deployer"].props == {
         "federated_providers": [SAML_ARN],
+        "external_accounts": [],
         "audience_condition": False,
     }
 
@@ -606,8 +618,13 @@ def test_denied_credential_report_leaves_console_access_unknown(
         )
     ]
     users = {r.name: r.props for r in snapshot.resources if r.kind == "principal.user"}
-    assert users["ops-legacy"] == {"mfa_enabled": False, "enabled": True}
-    assert users["breakglass-aws"] == {"mfa_enabled": True, "mfa_type": "hardware", "enabled": True}
+    assert users["ops-legacy"] == {"mfa_enabled": False, "enabled": True, "access_keys": []}
+    assert users["breakglass-aws"] == {
+        "mfa_enabled": True,
+        "mfa_type": "hardware",
+        "enabled": True,
+        "access_keys": [],
+    }
 
 
 ROOT_UID = f"{ARN}:root"
@@ -834,10 +851,15 @@ def test_stubbed_root_paging_polling_and_stale_report(
         ],
     }
     # bob is not in the (stale) report: MFA comes from his devices, console access is a gap.
-    assert resources[f"{ARN}:user/bob"].props == {"mfa_enabled": False, "enabled": True}
+    assert resources[f"{ARN}:user/bob"].props == {
+        "mfa_enabled": False,
+        "enabled": True,
+        "access_keys": [],
+    }
     assert resources[SAML_ARN].props["assertion_encryption"] == "required"
     assert resources[f"{ARN}:role/federated"].props == {
         "federated_providers": [SAML_ARN],
+        "external_accounts": [],
         "audience_condition": True,
         "is_admin": False,
     }
@@ -952,7 +974,7 @@ def test_trust_of_a_cross_account_and_public_role() -> None:
         ]
     }
     assert iam_policy.trust_props(trust, MOTO_ACCOUNT) == {
-        "federated_providers": None,
+        "federated_providers": [],
         "external_accounts": ["*", "111100002222", PARTNER],
     }
 
@@ -975,7 +997,7 @@ def test_audience_must_be_pinned_on_every_federated_statement() -> None:
     )
     assert pinned == {
         "federated_providers": sorted([OIDC_ARN, SAML_ARN]),
-        "external_accounts": None,
+        "external_accounts": [],
         "audience_condition": True,
     }
     unpinned = iam_policy.trust_props(

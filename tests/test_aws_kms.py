@@ -169,8 +169,15 @@ def reference(name: str) -> dict[str, Any]:
 
 
 def expected_props(name: str, meta: Mapping[str, Any]) -> dict[str, Any]:
-    """The reference's props; ``last_rotated`` is moto's key creation (never rotated)."""
-    return {**reference(name)["props"], "last_rotated": when(meta), "replica_regions": []}
+    """The reference's props; ``last_rotated`` is moto's key creation (never rotated); moto's
+    default key policy admits only the key's own account."""
+    return {
+        **reference(name)["props"],
+        "last_rotated": when(meta),
+        "replica_regions": [],
+        "public_policy": False,
+        "external_accounts": [],
+    }
 
 
 # ───────────────────────────────────── reference estate ──────────────────────────────────────
@@ -303,6 +310,11 @@ def test_the_key_policy_is_kept_with_its_open_and_foreign_principals() -> None:
     assert raw["PublicStatements"] == ["Open"]
     assert raw["ExternalAccounts"] == ["210987654321", "310987654321"]
     assert raw["Grants"] == []
+    props = keys(run()[0])["shared"].props
+    assert (props["public_policy"], props["external_accounts"]) == (
+        True,
+        ["210987654321", "310987654321"],
+    )
 
 
 def test_grants_are_kept() -> None:
@@ -517,6 +529,8 @@ def test_custom_key_stores_become_vaults_holding_their_keys() -> None:
         "rotation_enabled": False,
         "last_rotated": "2026-01-10T08:00:00Z",
         "replica_regions": [],
+        "public_policy": False,
+        "external_accounts": [],
     }
     aes = {"algorithm": "AES", "length_bits": 256, "state": "enabled"}
     assert found["hsm-key"].props == {
@@ -554,6 +568,8 @@ def test_custom_key_stores_become_vaults_holding_their_keys() -> None:
         "rotation_period_days": 180,
         "last_rotated": "2026-10-01T00:00:00Z",
         "replica_regions": [],
+        "public_policy": False,
+        "external_accounts": [],
     }
 
 

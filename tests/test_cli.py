@@ -136,17 +136,18 @@ def test_scan_without_a_source_says_what_to_give() -> None:
     assert "--demo" in result.stderr
 
 
-def test_scan_of_a_cloud_without_collector_is_a_clear_error() -> None:
-    result = run("scan", "--cloud", "azure")
+def test_scan_azure_refuses_a_bearer_token_over_plain_http(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AUDITGRAPH_AZURE_ARM_TOKEN", "a.b.c")
+    result = run("scan", "--cloud", "azure", "--azure-arm-endpoint", "http://arm.example.test")
     assert result.exit_code == 2
-    assert "live collection for azure is not available yet" in result.stderr
+    assert "refusing to send an Azure bearer token to http://arm.example.test" in result.stderr
     no_traceback(result)
 
 
-def test_collect_of_a_cloud_without_collector_is_a_clear_error() -> None:
-    result = run("collect", "--cloud", "azure")
+def test_collect_azure_rejects_an_unknown_cloud_name() -> None:
+    result = run("collect", "--cloud", "azure", "--azure-cloud", "AzureMoon")
     assert result.exit_code == 2
-    assert "live collection for azure is not available yet" in result.stderr
+    assert "--azure-cloud" in result.stderr
     no_traceback(result)
 
 

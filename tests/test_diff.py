@@ -150,7 +150,11 @@ def test_finding_categories_are_exact(
     found = scan_diff.findings
     assert ids(found.new) == {finding_id("KMS-001", NEW_KEY), finding_id("KMS-002", NEW_KEY)}
     assert ids(found.regressed) == {finding_id("NET-001", DB_NSG)}
-    resolved = {finding_id("KMS-002", APP_SECRETS_KEY), finding_id("MFA-005", OPS_LEGACY)}
+    resolved = {
+        finding_id("KMS-002", APP_SECRETS_KEY),
+        finding_id("MFA-005", OPS_LEGACY),
+        finding_id("IDF-003", OPS_LEGACY),
+    }
     assert ids(found.resolved) == resolved
     failing_before = {f.finding_id for f in reference_findings.findings if f.status is Status.FAIL}
     assert ids(found.unchanged) == failing_before - resolved

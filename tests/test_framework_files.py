@@ -7,7 +7,7 @@ import yaml
 
 FRAMEWORKS_DIR = Path(__file__).resolve().parent.parent / "controls" / "frameworks"
 
-ALLOWED_KEYS = {"id", "title", "group", "new_in_2022"}
+ALLOWED_KEYS = {"id", "title", "group", "new_in_2022", "coverage", "rationale"}
 
 ISO_NEW_IN_2022 = {
     "5.7",
@@ -122,8 +122,12 @@ def test_top_level_shape(framework_id: str) -> None:
 def test_requirement_keys_and_types(framework_id: str) -> None:
     for req in load(framework_id)["requirements"]:
         assert isinstance(req, dict)
-        assert {"id", "title", "group"} <= set(req), req
+        assert {"id", "title", "group", "coverage", "rationale"} <= set(req), req
         assert set(req) <= ALLOWED_KEYS, req
+        assert req["coverage"] in ("automated", "partial", "manual"), req
+        rationale = req["rationale"]
+        assert isinstance(rationale, str) and "\n" not in rationale, req
+        assert 10 < len(rationale) < 160, f"{req['id']} rationale is {len(rationale)} characters"
         assert isinstance(req["id"], str), f"id {req['id']!r} is not a string"
         assert isinstance(req["group"], str) and req["group"].strip(), req
         if "new_in_2022" in req:

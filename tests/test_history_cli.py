@@ -24,6 +24,7 @@ from tests.support.history_estates import (
     restamped,
 )
 
+SAML_PROVIDER = "arn:aws:iam::111122223333:saml-provider/acme-oci-identity"
 SCOPE = (
     "aws:111122223333 azure:3f2b8c1e-5d4a-4e7b-9c6d-1a2b3c4d5e6f "
     "oci:ocid1.tenancy.oc1..aaaaaaaaacmeprod7xq2f5n4kz3w"
@@ -88,7 +89,9 @@ def test_scans_are_recorded_and_listed_with_their_trend(
     failing = sum(1 for f in findings if f["status"] == "fail")
     assert [(s["id"], s["status"], s["scope"], s["failing"], s["trend"]) for s in listed] == [
         (1, "complete", SCOPE, failing, None),
-        (2, "complete", SCOPE, failing - 1, -1),
+        # ci-full-access is gone (-1); the certificate the AWS SAML provider pins now
+        # expires within 30 days (+1, IDF-008)
+        (2, "complete", SCOPE, failing, 0),
     ]
     assert [s["snapshot_finished"] for s in listed] == [
         "2026-11-01T09:04:12Z",
@@ -99,7 +102,8 @@ def test_scans_are_recorded_and_listed_with_their_trend(
     table = ok(run("history", "--history", store_url)).stdout
     assert "2 scan(s)" in table
     assert "2026-11-08T09:04:12Z" in table
-    assert " -1 " in table
+    (row,) = [line for line in table.splitlines() if "2026-11-08T09:04:12Z" in line]
+    assert [cell.strip() for cell in row.split("│")][-2] == "0"  # the trend cell
     assert [
         s["id"]
         for s in json.loads(run("history", "--history", store_url, "--limit", "1", "--json").stdout)
@@ -114,7 +118,8 @@ def test_diff_without_arguments_compares_the_last_two_scans(
     assert (stored["before"]["label"], stored["after"]["label"]) == ("scan 1", "scan 2")
     findings = stored["findings"]
     assert [(c["control_id"], c["resource_uid"]) for c in findings["regressed"]] == [
-        ("MFA-005", BREAKGLASS_AWS)
+        ("MFA-005", BREAKGLASS_AWS),
+        ("IDF-008", SAML_PROVIDER),
     ]
     assert sorted((c["control_id"], c["resource_uid"]) for c in findings["resolved"]) == [
         ("MFA-005", OPS_LEGACY),

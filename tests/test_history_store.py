@@ -122,6 +122,7 @@ def test_lifecycle_and_transitions_across_three_scans(
     assert {t.finding_id for t in entered} == {f.finding_id for f in reference.findings.findings}
     assert all(t.from_status is None and t.previous_scan_id is None for t in entered)
     assert changes == {
+        "IDF-008-184c4804b579f182": (first, "pass", "fail"),  # pinned cert now < 30 days
         "MFA-005-32833f3f0ce95a31": (first, "pass", "fail"),  # breakglass-aws lost MFA
         "MFA-005-95258023a6558b72": (first, "fail", "pass"),  # ops-legacy has MFA
         "PAM-002-9f6f6de5fd1a2209": (first, "fail", None),  # ci-full-access deleted
@@ -180,8 +181,10 @@ def test_history_listing_counts_and_trend(
     failing = outcomes["fail"]
     assert [(s.id, s.status, s.failing, s.trend) for s in scans] == [
         (ids[0], "complete", failing, None),
-        (ids[1], "complete", failing - 1, -1),
-        (ids[2], "complete", failing, 1),
+        # a week later: ci-full-access is gone (-1) and the certificate the AWS SAML
+        # provider pins (expiring 2026-12-07) is within 30 days of expiry (+1, IDF-008)
+        (ids[1], "complete", failing, 0),
+        (ids[2], "complete", failing + 1, 1),
     ]
     assert [s.snapshot_finished[:10] for s in scans] == ["2026-11-01", "2026-11-08", "2026-11-15"]
     first = scans[0]

@@ -79,8 +79,9 @@ def source_resources() -> dict[str, dict[str, Any]]:
     """The expected OCI resources and the AWS/Azure side of the reference estate."""
     estate = REPO / "fixtures" / "estates" / "reference" / "source.yaml"
     aws = REPO / "fixtures" / "aws" / "reference-expected.yaml"
+    azure = REPO / "fixtures" / "azure" / "reference-expected.yaml"
     resources: dict[str, dict[str, Any]] = {}
-    for path in (SOURCE, estate, aws):
+    for path in (SOURCE, estate, aws, azure):
         source = yaml.safe_load(path.read_text(encoding="utf-8"))
         resources.update({r["uid"]: r for r in source["resources"]})
     return resources

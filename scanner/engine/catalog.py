@@ -114,8 +114,42 @@ def check_catalog(root: Path, frameworks_root: Path | None = None) -> CatalogRep
                 continue
             controls[compiled.id] = compiled
     ordered = tuple(controls[cid] for cid in sorted(controls))
+    _check_playbooks(ordered, _playbook_root(root), problems)
     catalog = Catalog(ordered, frameworks, _digest(ordered, frameworks))
     return CatalogReport(catalog, problems, control_files)
+
+
+def _playbook_root(root: Path) -> Path | None:
+    """``remediation/`` next to the catalog folder (checkout and wheel layout), if any."""
+    folder = (root.parent if root.is_file() else root).parent / "remediation"
+    return folder if folder.is_dir() else None
+
+
+def _check_playbooks(
+    controls: tuple[CompiledControl, ...], root: Path | None, problems: list[Problem]
+) -> None:
+    """A control with a playbook folder names it: each ``remediation:`` entry is the ``name``
+    of ``remediation/<ID>/playbook.yaml``. Controls without a folder are not checked here
+    (``auditgraph remediate`` warns about their findings)."""
+    if root is None:
+        return
+    for compiled in controls:
+        path = root / compiled.id / "playbook.yaml"
+        if not path.is_file():
+            continue
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError):
+            data = None
+        name = data.get("name") if isinstance(data, dict) else None
+        for playbook in compiled.control.remediation:
+            if playbook != name:
+                problems.append(
+                    Problem(
+                        compiled.location,
+                        f"remediation {playbook!r} has no playbook: {path} names {name!r}",
+                    )
+                )
 
 
 def load_catalog(root: Path, frameworks_root: Path | None = None) -> Catalog:
@@ -298,7 +332,24 @@ def _check_control(
                         f"{', '.join(applies.kinds)}",
                     )
     _check_message(control, report)
+    if "expression" in programs:
+        _check_graph_scope(control, report)
     return programs if "expression" in programs else None
+
+
+_GRAPH_FUNCTIONS = frozenset({"out", "inbound", "reach"})
+
+
+def _check_graph_scope(control: Control, report: Reporter) -> None:
+    """A control declared `resource` must not traverse the graph, and one declared `graph`
+    or `cross-cloud` must (an undeclared scope is not checked)."""
+    if control.graph_scope is None:
+        return
+    texts = [getattr(control, name) or "" for name in ("when", "expression")]
+    traverses = any(set(_GLOBAL_CALL.findall(text)) & _GRAPH_FUNCTIONS for text in texts)
+    if traverses != (control.graph_scope != "resource"):
+        state = "follows" if traverses else "does not follow"
+        report(["graph_scope"], f"graph_scope is {control.graph_scope} but the CEL {state} edges")
 
 
 def _cel_error(exc: CELParseError, path: Path, node: yaml.Node | None, at: list[int | str]) -> str:

@@ -54,6 +54,19 @@ class Example(Contract):
     params: dict[str, JSONValue] = Field(default_factory=dict, description="Param overrides.")
 
 
+GraphScope = Literal["resource", "graph", "cross-cloud"]
+
+
+class MappingNote(Contract):
+    """Why a control maps to its framework requirements, and who else maps the same check."""
+
+    rationale: str = Field(description="Why the check is evidence for those requirements.")
+    sources: list[str] = Field(
+        default_factory=list,
+        description="Other tools mapping an equivalent check, e.g. prowler:<check id>.",
+    )
+
+
 class Control(Contract):
     """One control of the catalog (see README, "Writing a control")."""
 
@@ -73,9 +86,23 @@ class Control(Contract):
     )
     message: str = Field(description="Failure message; {resource.name}, {props.x}, {details}.")
     params: list[str] = Field(default_factory=list, description="Params the CEL reads.")
+    graph_scope: GraphScope | None = Field(
+        default=None,
+        description=(
+            "resource: reads one resource; graph: follows edges within a cloud; cross-cloud: "
+            "follows edges that may cross clouds (the research's XC controls). Checked against "
+            "the CEL when given."
+        ),
+    )
     maps_to: dict[str, list[str]] = Field(description="Framework id → requirement ids.")
+    mapping: MappingNote | None = Field(
+        default=None, description="Rationale and prior art of the mapping."
+    )
     remediation: list[str] = Field(default_factory=list)
     examples: list[Example] = Field(default_factory=list)
+
+
+Coverage = Literal["automated", "partial", "manual"]
 
 
 class Requirement(Contract):
@@ -83,6 +110,14 @@ class Requirement(Contract):
     title: str
     group: str
     new_in_2022: bool = False
+    coverage: Coverage | None = Field(
+        default=None,
+        description=(
+            "automated: controls give the evidence; partial: controls give part of it and the "
+            "rest is manual; manual: no configuration shows it."
+        ),
+    )
+    rationale: str | None = Field(default=None, description="One line: why that coverage.")
 
 
 class Framework(Contract):

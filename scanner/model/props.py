@@ -101,6 +101,13 @@ class KeyProps(Props):
     external_key_id: str | None = Field(
         default=None, description="Reference of the key in an external key manager."
     )
+    public_policy: bool | None = Field(
+        default=None,
+        description="The key's own policy lets every principal use it without a condition.",
+    )
+    external_accounts: list[str] | None = Field(
+        default=None, description="Other accounts the key's own policy grants access to."
+    )
 
 
 class VaultProps(Props):

@@ -15,13 +15,20 @@ Fixtures are YAML files, each a list of routes::
 query. The text ``{server}`` anywhere in a body is replaced with the server's own URL, so
 that vault management endpoints and identity-domain URLs point back here. A request with
 no matching route gets 404 NotAuthorizedOrNotFound, as OCI answers. Every request is
-recorded (method, path, query, whether it was signed).
+recorded (method, path, query, whether it was signed, body).
+
+With ``accept_uploads=True`` the server also answers Object Storage ``PutObject``
+(``PUT [/{region}]/n/{namespace}/b/{bucket}/o/{object}``) as OCI does (200, ETag,
+``opc-content-md5``) and keeps each object's bytes in :attr:`OciReplayServer.objects`,
+keyed by (namespace, bucket, object name).
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
+import re
 import threading
 import urllib.parse
 from collections.abc import Iterable
@@ -55,6 +62,7 @@ class RecordedRequest:
     path: str
     query: dict[str, str]
     signed: bool
+    body: bytes = b""
 
 
 def load_routes(paths: Iterable[Path]) -> list[Route]:
@@ -65,9 +73,14 @@ def load_routes(paths: Iterable[Path]) -> list[Route]:
     return routes
 
 
+PUT_OBJECT = re.compile(r"^(?:/[^/]+)?/n/([^/]+)/b/([^/]+)/o/(.+)$")
+
+
 class OciReplayServer:
-    def __init__(self, routes: list[Route]) -> None:
+    def __init__(self, routes: list[Route], accept_uploads: bool = False) -> None:
         self.routes = routes
+        self.accept_uploads = accept_uploads
+        self.objects: dict[tuple[str, str, str], bytes] = {}
         self.requests: list[RecordedRequest] = []
         self._lock = threading.Lock()
         outer = self
@@ -110,8 +123,14 @@ class OciReplayServer:
         parts = urllib.parse.urlsplit(handler.path)
         query = {k: v[0] for k, v in urllib.parse.parse_qs(parts.query).items()}
         signed = handler.headers.get("authorization", "").startswith("Signature ")
+        body_in = handler.rfile.read(int(handler.headers.get("Content-Length", "0") or 0))
         with self._lock:
-            self.requests.append(RecordedRequest(handler.command, parts.path, query, signed))
+            recorded = RecordedRequest(handler.command, parts.path, query, signed, body_in)
+            self.requests.append(recorded)
+        upload = PUT_OBJECT.match(parts.path) if handler.command == "PUT" else None
+        if upload is not None and self.accept_uploads:
+            self._put_object(handler, upload, body_in)
+            return
         route = self._match(handler.command, parts.path, query)
         headers = {
             "opc-request-id": "replay-" + hashlib.sha1(handler.path.encode()).hexdigest()[:8]
@@ -139,6 +158,21 @@ class OciReplayServer:
                 "Resources": chunk,
             }
         self._send(handler, route.status, body, headers)
+
+    def _put_object(
+        self, handler: BaseHTTPRequestHandler, match: re.Match[str], body: bytes
+    ) -> None:
+        namespace, bucket, name = (urllib.parse.unquote(part) for part in match.groups())
+        with self._lock:
+            self.objects[(namespace, bucket, name)] = body
+        md5 = base64.b64encode(hashlib.md5(body).digest()).decode()
+        handler.send_response(200)
+        handler.send_header("ETag", hashlib.sha256(body).hexdigest()[:32])
+        handler.send_header("opc-content-md5", md5)
+        handler.send_header("last-modified", "Sun, 01 Nov 2026 09:04:12 GMT")
+        handler.send_header("opc-request-id", "replay-put")
+        handler.send_header("Content-Length", "0")
+        handler.end_headers()
 
     def _send(
         self, handler: BaseHTTPRequestHandler, status: int, doc: Any, headers: dict[str, str]

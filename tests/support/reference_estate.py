@@ -1,12 +1,12 @@
 """Build the reference estate's snapshot.
 
-The OCI part is what the OCI collector produces from the recorded OCI fixtures
-(``fixtures/oci/reference/``) and the AWS part what the AWS collector produces from the
-recorded AWS exchanges (``fixtures/aws/reference/``), each through the real SDK and a
-replay server; the Azure part comes from ``fixtures/estates/reference/source.yaml`` until
-its collector produces it the same way. Run ``python -m tests.support.reference_estate``
-after changing any of them; ``tests/test_reference_estate.py`` fails when the bundled
-snapshot drifts.
+Each cloud's part is what its collector produces from recorded API answers, through the
+real SDK and a replay server: OCI from ``fixtures/oci/reference/``, AWS from the recorded
+exchanges in ``fixtures/aws/reference/``, Azure from ``fixtures/azure/reference/``.
+``fixtures/estates/reference/source.yaml`` holds the manifest and what no collector reads
+yet (the Entra ID federated domain). Run ``python -m tests.support.reference_estate`` after
+changing any of them; ``tests/test_reference_estate.py`` fails when the bundled snapshot
+drifts.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from scanner.collectors.oci.collector import collect_oci
 from scanner.model import Snapshot
 from scanner.snapshot import write_snapshot
 from tests.support.aws_reference import collect_reference_aws
+from tests.support.azure_reference import collect_reference_azure
 from tests.support.oci_replay import OciReplayServer, load_routes, write_oci_config
 
 REPO = Path(__file__).resolve().parents[2]
@@ -51,18 +52,16 @@ def build() -> Snapshot:
     source = Snapshot.model_validate(
         yaml.safe_load((ESTATE / "source.yaml").read_text(encoding="utf-8"))
     )
-    collected = [collect_reference_oci(), collect_reference_aws()]
+    azure, _, _ = collect_reference_azure()
+    collected = [collect_reference_oci(), collect_reference_aws(), azure]
     scope = dict(source.manifest.scope)
     for part in collected:
         scope.update(part.manifest.scope)
-    clouds = {cloud for part in collected for cloud in part.manifest.scope}
     return Snapshot(
         manifest=source.manifest.model_copy(update={"scope": scope}),
-        resources=[r for r in source.resources if r.cloud not in clouds]
-        + [r for part in collected for r in part.resources],
+        resources=list(source.resources) + [r for part in collected for r in part.resources],
         edges=list(source.edges) + [e for part in collected for e in part.edges],
-        gaps=[g for g in source.gaps if g.cloud not in clouds]
-        + [g for part in collected for g in part.gaps],
+        gaps=list(source.gaps) + [g for part in collected for g in part.gaps],
     ).normalised()
 
 

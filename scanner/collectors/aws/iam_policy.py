@@ -5,7 +5,8 @@
 - Full admin: an Allow of action ``*`` on resource ``*``; NotAction and NotResource never
   count, a Condition or a Deny elsewhere is not weighed.
 - Trust policies give ``federated_providers``, ``audience_condition`` (every federated Allow
-  statement pins ``SAML:aud``/``<provider>:aud``) and ``external_accounts``.
+  statement pins ``SAML:aud``/``<provider>:aud``) and ``external_accounts`` (empty lists
+  when a trust policy that was read names none).
 - ``is_admin`` of a role: an attached AdministratorAccess, customer-managed or inline policy
   allows ``*`` on ``*``. Other AWS-managed policies are taken not to (none other grants
   that); a policy that could not be read makes a "no" unknown.
@@ -103,8 +104,8 @@ def trust_props(document: Any, account: str) -> dict[str, Any]:
         accounts = {account_of(str(p)) for p in as_list(principal.get("AWS"))}
         external.update(a for a in accounts if a is not None and a != account)
     props: dict[str, Any] = {
-        "federated_providers": sorted(federated) or None,
-        "external_accounts": sorted(external) or None,
+        "federated_providers": sorted(federated),
+        "external_accounts": sorted(external),
     }
     if pinned:
         props["audience_condition"] = all(pinned)

@@ -212,7 +212,7 @@ def user_facts(
         serials = [str(d["SerialNumber"]) for d in devices]
         props["mfa_enabled"] = bool(serials)
         props["mfa_type"] = mfa_type(serials, virtual)
-    if keys:
+    if keys is not None:  # listed: an empty list means the user has no access key
         props["access_keys"] = sorted((access_key(k) for k in keys), key=lambda k: str(k["id"]))
     raw = {**plain(user), "MFADevices": [plain(d) for d in devices or []], "CredentialReport": row}
     return {"uid": user["Arn"], "name": user["UserName"], "props": props, "raw": raw}

@@ -26,6 +26,8 @@ controls as inconclusive instead of the key vanishing.
   uid is ``arn:aws:kms:<region>:<account>:custom-key-store/<id>``. A store is
   ``hsm_backed`` when it is an AWS CloudHSM key store; an external key store's
   ``public_network_access`` is its proxy's connectivity.
+- ``public_policy`` / ``external_accounts``: the key policy has an Allow statement open to
+  every principal without a condition / the other accounts its Allow statements name.
 - ``raw`` also holds the key policy (parsed), its ``PublicStatements`` (Allow statements
   open to every principal without a condition), ``ExternalAccounts`` (accounts other
   than the key's that Allow statements name), the grants and the alias names. A key is
@@ -93,7 +95,7 @@ KEY_SPECS: dict[str, tuple[str, int | None]] = {
 KEY_FIELDS = {
     "get_key_rotation_status": ["rotation_enabled", "rotation_period_days"],
     "list_key_rotations": ["last_rotated"],
-    "get_key_policy": ["KeyPolicy"],
+    "get_key_policy": ["KeyPolicy", "public_policy", "external_accounts"],
     "list_grants": ["Grants"],
     "list_resource_tags": ["lineage", "material_id"],
 }
@@ -309,6 +311,10 @@ def key_props(key: Mapping[str, Any], account: str, region: str) -> dict[str, An
             props["lineage"] = tags.get(LINEAGE_TAG)
         props["material_id"] = tags.get(MATERIAL_TAG)
     props.update(rotation_props(key, meta))
+    if key.get("get_key_policy") is not None:
+        findings = policy_findings(parse_policy(key["get_key_policy"].get("Policy")), account)
+        props["public_policy"] = bool(findings["PublicStatements"])
+        props["external_accounts"] = findings["ExternalAccounts"]
     return props
 
 

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from scanner.bundled import reports_dir
-from scanner.cli_support import select_catalog, select_findings, selection_of
 from scanner.config import EstateConfig, load_config
 from scanner.engine.catalog import Catalog, load_catalog
 from scanner.engine.waiver_file import load_waivers
@@ -25,6 +24,7 @@ from scanner.outputs.run_record import RunRecord, read_record
 from scanner.outputs.waiver_register import WAIVERS_JSON, render_register_json
 from scanner.outputs.writer import OUTPUT_FORMATS, write_reports
 from scanner.pipeline import evaluate_folder
+from scanner.selection import select_catalog, select_findings, selection_of
 
 FINDINGS_FILE = "findings.json"
 INDEX_FILE = "evidence-index.json"

@@ -1,0 +1,1 @@
+"""Upload a run folder (and its evidence bundle) to a folder or a bucket: ``--store``."""
