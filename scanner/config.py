@@ -7,14 +7,14 @@ the entry and the line.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from scanner.errors import ConfigError, Location, Problem
 from scanner.model.base import JSONValue
-from scanner.yamlpos import locate, yaml_error_location
+from scanner.yamlpos import locate, parse_with_nodes, yaml_error_location
 
 
 class _Strict(BaseModel):
@@ -135,8 +135,7 @@ def load_config(path: Path) -> EstateConfig:
     except OSError as exc:
         raise ConfigError([Problem(Location(str(path)), f"cannot read: {exc.strerror}")]) from exc
     try:
-        node = yaml.compose(text)
-        data: Any = yaml.safe_load(text)
+        data, node = parse_with_nodes(text)
     except yaml.YAMLError as exc:
         raise ConfigError(
             [Problem(yaml_error_location(path, exc), f"invalid YAML: {exc}")]

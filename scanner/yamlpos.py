@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -59,3 +60,21 @@ def yaml_error_location(file: Path | str, exc: yaml.YAMLError) -> Location:
     if mark is None:
         return Location(str(file))
     return Location(str(file), line=mark.line + 1, column=mark.column + 1)
+
+
+_SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's parser when PyYAML was built with it (the wheels are): several times faster."""
+
+
+def parse_with_nodes(text: str) -> tuple[Any, yaml.Node | None]:
+    """Parse once: the data and the node tree that locates each value (line, column).
+
+    Raises :class:`yaml.YAMLError` as ``yaml.safe_load`` does.
+    """
+    loader = _SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
+    return data, node

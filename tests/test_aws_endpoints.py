@@ -45,16 +45,19 @@ def uids(snapshot: Snapshot) -> set[str]:
     return {r.uid for r in snapshot.resources}
 
 
-def collect_with_global_endpoint(monkeypatch: pytest.MonkeyPatch) -> Snapshot:
-    with reference_replay() as server:
-        monkeypatch.setenv("AWS_ENDPOINT_URL", server.url)
+@pytest.fixture(scope="module")
+def expected() -> Snapshot:
+    """The reference estate collected through AWS_ENDPOINT_URL alone."""
+    with pytest.MonkeyPatch.context() as patch, reference_replay() as server:
+        patch.setenv("AWS_ENDPOINT_URL", server.url)
         snapshot, _, _ = collect_aws(reference_options())
         assert server.unmatched == []
     return snapshot
 
 
-def test_per_service_variables_alone_reach_every_service(monkeypatch: pytest.MonkeyPatch) -> None:
-    expected = collect_with_global_endpoint(monkeypatch)
+def test_per_service_variables_alone_reach_every_service(
+    expected: Snapshot, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with reference_replay() as server:
         monkeypatch.setenv("AWS_ENDPOINT_URL", closed_port_url())
         for variable in SERVICE_VARIABLES:
@@ -66,8 +69,9 @@ def test_per_service_variables_alone_reach_every_service(monkeypatch: pytest.Mon
     assert len(expected.resources) == 38
 
 
-def test_a_service_variable_overrides_the_global_one(monkeypatch: pytest.MonkeyPatch) -> None:
-    expected = collect_with_global_endpoint(monkeypatch)
+def test_a_service_variable_overrides_the_global_one(
+    expected: Snapshot, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with reference_replay() as server:
         monkeypatch.setenv("AWS_ENDPOINT_URL", server.url)
         monkeypatch.setenv("AWS_ENDPOINT_URL_KMS", closed_port_url())

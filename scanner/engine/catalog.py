@@ -26,7 +26,7 @@ from scanner.config import PARAM_NAMES
 from scanner.engine.celfuncs import FUNCTION_NAMES
 from scanner.errors import CatalogError, Location, Problem
 from scanner.model import FRAMEWORK_IDS, KNOWN_KINDS, PROPS_SCHEMAS, Control, Framework
-from scanner.yamlpos import locate, yaml_error_location
+from scanner.yamlpos import locate, parse_with_nodes, yaml_error_location
 
 CEL_GLOBALS = frozenset(
     {"size", "int", "uint", "double", "string", "bytes", "bool", "timestamp", "duration"}
@@ -170,7 +170,7 @@ def _digest(controls: tuple[CompiledControl, ...], frameworks: Mapping[str, Fram
 def _read_yaml(path: Path, problems: list[Problem]) -> tuple[Any, yaml.Node | None] | None:
     try:
         text = path.read_text(encoding="utf-8")
-        return yaml.safe_load(text), yaml.compose(text)
+        return parse_with_nodes(text)
     except OSError as exc:
         problems.append(Problem(Location(str(path)), f"cannot read: {exc.strerror}"))
     except yaml.YAMLError as exc:

@@ -32,7 +32,7 @@ from pydantic import ValidationError
 
 from scanner.engine.waivers import Waiver
 from scanner.errors import Location, Problem, WaiverError
-from scanner.yamlpos import locate, yaml_error_location
+from scanner.yamlpos import locate, parse_with_nodes, yaml_error_location
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,8 @@ def _read_yaml(path: Path) -> tuple[yaml.Node | None, Any, Problem | None]:
     except UnicodeDecodeError as exc:
         return None, None, Problem(Location(str(path)), f"not UTF-8 text at byte {exc.start}")
     try:
-        return yaml.compose(text), yaml.safe_load(text), None
+        data, node = parse_with_nodes(text)
+        return node, data, None
     except yaml.YAMLError as exc:
         return None, None, Problem(yaml_error_location(path, exc), f"invalid YAML: {exc}")
 
