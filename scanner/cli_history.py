@@ -122,10 +122,11 @@ def history_table(scans: Sequence[StoredScan]) -> Table:
     table = Table(title=f"{len(scans)} scan(s)", title_justify="left")
     for column in ("Scan", "Snapshot time", "Recorded", "Scope", "Status"):
         table.add_column(column, no_wrap=column != "Scope")
+    # Counts keep their width on a narrow terminal; the scope wraps instead.
     for framework_id in FRAMEWORK_IDS:
-        table.add_column(f"{framework_id}\nfail / pass", justify="right")
-    table.add_column("Failing", justify="right")
-    table.add_column("Trend", justify="right")
+        table.add_column(f"{framework_id}\nfail / pass", justify="right", min_width=9)
+    table.add_column("Failing", justify="right", min_width=7)
+    table.add_column("Trend", justify="right", min_width=5)
     for scan in scans:
         status_style = {"complete": "green", "failed": "red"}.get(scan.status, "yellow")
         table.add_row(

@@ -136,7 +136,7 @@ def test_every_writable_path_is_an_empty_dir(
     mounts = {mount["mountPath"]: mount for mount in container["volumeMounts"]}
     assert {mount["name"] for mount in mounts.values()} == set(volumes)
     writable = {path for path, mount in mounts.items() if not mount.get("readOnly")}
-    assert writable == {"/tmp", "/work/out"}
+    assert writable == {"/tmp", "/srv/auditgraph/out"}
     for path in writable:
         assert "emptyDir" in volumes[mounts[path]["name"]]
     env = {variable["name"]: variable for variable in container["env"]}
@@ -153,7 +153,7 @@ def test_command_line_is_a_valid_scan_and_reads_mounted_files(
     params = invocation.params
     assert params["history"] == "from-secret"
     assert params["pushgateway"] == env[PUSHGATEWAY_ENV]
-    assert str(params["out"]) == "/work/out"
+    assert str(params["out"]) == "/srv/auditgraph/out"
     mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
     volumes = {volume["name"]: volume for volume in pod["spec"]["volumes"]}
     configmap = only("configmap.yaml")
